@@ -1,0 +1,48 @@
+//! Detection engine throughput on a generated file of mixed English and Chinese prose with
+//! sparse planted values: one thread, and all cores (chunked parallel scan of one file).
+//!
+//!     cargo bench --bench engine
+//!     GOVSCAN_BENCH_MIB=64 cargo bench --bench engine   # a smaller file
+
+#[path = "support/corpus_gen.rs"]
+mod corpus_gen;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use govscan::corpus::Format;
+use govscan::detect::Engine;
+use govscan::key::FingerprintKey;
+use govscan::scan::Scanner;
+
+fn bench(c: &mut Criterion) {
+    let mib: usize = std::env::var("GOVSCAN_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let text = corpus_gen::prose(mib << 20, 200, 42);
+    let engine = Engine::builtin().unwrap();
+    let key = FingerprintKey::from_bytes([9; 32], "bench");
+    let scanner = Scanner::new(&engine, &key);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.sample_size(10);
+    for threads in [1, cores] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        group.bench_function(format!("prose-{mib}MiB/{threads}-thread"), |b| {
+            b.iter(|| {
+                let r =
+                    pool.install(|| scanner.scan_buffer("bench".into(), &text, Format::Text, &()));
+                assert!(!r.findings.is_empty());
+                r.findings.len()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,252 @@
+//! Walking the given paths into a deterministic list of files to scan, and of what was passed over.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default)]
+pub struct WalkOptions {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub follow_symlinks: bool,
+    /// Directories never entered (the report folder), compared by canonical path.
+    pub never_enter: Vec<PathBuf>,
+}
+
+/// One walked path: a file to scan, or why it is not scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    File { path: PathBuf, size: u64 },
+    Skipped { path: PathBuf, reason: String },
+    Failed { path: PathBuf, reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("bad glob {glob:?}: {source}")]
+    Glob {
+        glob: String,
+        source: globset::Error,
+    },
+    #[error("{0}: no such file or directory")]
+    Missing(String),
+}
+
+struct Filters {
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+fn globset(globs: &[String]) -> Result<GlobSet, WalkError> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        // A bare name like `*.jsonl` should match at any depth, as in .gitignore.
+        let pattern = if g.contains('/') {
+            g.clone()
+        } else {
+            format!("**/{g}")
+        };
+        b.add(Glob::new(&pattern).map_err(|source| WalkError::Glob {
+            glob: g.clone(),
+            source,
+        })?);
+    }
+    b.build().map_err(|source| WalkError::Glob {
+        glob: globs.join(", "),
+        source,
+    })
+}
+
+impl Filters {
+    fn new(opts: &WalkOptions) -> Result<Self, WalkError> {
+        let include = if opts.include.is_empty() {
+            None
+        } else {
+            Some(globset(&opts.include)?)
+        };
+        Ok(Filters {
+            include,
+            exclude: globset(&opts.exclude)?,
+        })
+    }
+
+    fn excluded(&self, rel: &Path) -> bool {
+        self.exclude.is_match(rel)
+    }
+
+    fn included(&self, rel: &Path) -> bool {
+        self.include.as_ref().is_none_or(|g| g.is_match(rel))
+    }
+}
+
+/// Walks every root in order; within a root, entries are sorted by name so the result does not
+/// depend on the file system's order.
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkError> {
+    let filters = Filters::new(opts)?;
+    let mut out = Vec::new();
+    for root in roots {
+        if std::fs::symlink_metadata(root).is_err() {
+            return Err(WalkError::Missing(root.display().to_string()));
+        }
+        walk_root(root, opts, &filters, &mut out);
+    }
+    Ok(out)
+}
+
+fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut Vec<Entry>) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(opts.follow_symlinks)
+        .sort_by_file_name();
+    let mut it = walker.into_iter();
+    while let Some(next) = it.next() {
+        let entry = match next {
+            Ok(e) => e,
+            Err(err) => {
+                out.push(walk_error(err));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            let never = entry.file_name() == ".git"
+                || std::fs::canonicalize(path).is_ok_and(|c| opts.never_enter.contains(&c))
+                || (entry.depth() > 0 && filters.excluded(rel));
+            if never {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.depth() > 0 && (filters.excluded(rel) || !filters.included(rel)) {
+            continue;
+        }
+        if ft.is_symlink() {
+            let reason =
+                "symbolic link not followed (pass --follow-symlinks to follow links)".to_string();
+            out.push(Entry::Skipped {
+                path: path.to_path_buf(),
+                reason,
+            });
+            continue;
+        }
+        if !ft.is_file() {
+            out.push(Entry::Skipped {
+                path: path.to_path_buf(),
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
+        match entry.metadata() {
+            Ok(m) => out.push(Entry::File {
+                path: path.to_path_buf(),
+                size: m.len(),
+            }),
+            Err(e) => out.push(Entry::Failed {
+                path: path.to_path_buf(),
+                reason: format!("cannot read metadata: {e}"),
+            }),
+        }
+    }
+}
+
+fn walk_error(err: walkdir::Error) -> Entry {
+    let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(ancestor) = err.loop_ancestor() {
+        let reason = format!("symbolic link loop back to {}", ancestor.display());
+        return Entry::Skipped { path, reason };
+    }
+    let reason = match err.io_error() {
+        Some(io) => format!("cannot read: {io}"),
+        None => err.to_string(),
+    };
+    Entry::Failed { path, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[Entry]) -> Vec<String> {
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::File { path, .. } => {
+                    Some(path.file_name().unwrap().to_string_lossy().into_owned())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn git_and_report_folders_are_never_walked_and_order_is_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in [
+            "b.txt",
+            "a.txt",
+            ".git/config",
+            "report/findings.jsonl",
+            "sub/c.md",
+        ] {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let opts = WalkOptions {
+            never_enter: vec![root.join("report").canonicalize().unwrap()],
+            ..Default::default()
+        };
+        let entries = walk(&[root.to_path_buf()], &opts).unwrap();
+        assert_eq!(files(&entries), ["a.txt", "b.txt", "c.md"]);
+    }
+
+    #[test]
+    fn include_and_exclude_globs_match_at_any_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        for p in ["a.txt", "d/b.jsonl", "d/c.jsonl", "skip/e.jsonl"] {
+            let p = dir.path().join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let opts = WalkOptions {
+            include: vec!["*.jsonl".into()],
+            exclude: vec!["c.jsonl".into(), "skip".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            files(&walk(&[dir.path().to_path_buf()], &opts).unwrap()),
+            ["b.jsonl"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_reported_not_followed_and_loops_do_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        std::fs::write(dir.path().join("d/a.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("d/loop")).unwrap();
+        let plain = walk(&[dir.path().to_path_buf()], &WalkOptions::default()).unwrap();
+        assert!(plain.iter().any(
+            |e| matches!(e, Entry::Skipped { reason, .. } if reason.contains("not followed"))
+        ));
+        let follow = WalkOptions {
+            follow_symlinks: true,
+            ..Default::default()
+        };
+        let followed = walk(&[dir.path().to_path_buf()], &follow).unwrap();
+        assert!(followed
+            .iter()
+            .any(|e| matches!(e, Entry::Skipped { reason, .. } if reason.contains("loop"))));
+        assert_eq!(files(&followed), ["a.txt"]);
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error() {
+        assert!(matches!(
+            walk(&["/no/such/dir".into()], &WalkOptions::default()),
+            Err(WalkError::Missing(_))
+        ));
+    }
+}

@@ -1,0 +1,358 @@
+//! The detection engine: runs every detector over a block of text and scores the candidates.
+//!
+//! Input is bytes (a block of whole lines, or one decoded value); output is matches with spans
+//! in those same bytes. The engine knows nothing about files.
+
+use super::fold::Folded;
+use super::spec::{Category, DetectorSpec, SpecError};
+use super::validate::{Detail, Validator};
+use regex::bytes::Regex;
+
+/// One compiled detector.
+pub struct Detector {
+    pub spec: DetectorSpec,
+    regex: Regex,
+    keywords: Option<Regex>,
+    negative: Option<Regex>,
+    validator: Validator,
+    /// Indexes of the detectors listed in `suppressed_by`.
+    suppressors: Vec<usize>,
+}
+
+/// An accepted, scored candidate. Spans are byte offsets into the text given to `scan`.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub detector: usize,
+    pub start: usize,
+    pub end: usize,
+    pub confidence: f32,
+    pub normalized: String,
+    pub masked: String,
+    pub detail: Detail,
+}
+
+/// How far context keywords are looked for around a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextScope {
+    /// The whole block: prose where a heading on the line above is context.
+    Block,
+    /// The candidate's own line: JSONL and other one-record-a-line formats.
+    Line,
+}
+
+pub struct Engine {
+    detectors: Vec<Detector>,
+}
+
+impl Engine {
+    pub fn new(specs: Vec<DetectorSpec>) -> Result<Self, SpecError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let detectors = specs
+            .into_iter()
+            .map(|spec| {
+                if !seen.insert(spec.id.clone()) {
+                    return Err(invalid(&spec, "the id is defined twice".into()));
+                }
+                Detector::compile(spec)
+            })
+            .collect::<Result<Vec<Detector>, _>>()?;
+        let mut engine = Engine { detectors };
+        engine.resolve_suppressors()?;
+        Ok(engine)
+    }
+
+    fn resolve_suppressors(&mut self) -> Result<(), SpecError> {
+        let ids: Vec<String> = self.detectors.iter().map(|d| d.spec.id.clone()).collect();
+        for d in &mut self.detectors {
+            d.suppressors = d
+                .spec
+                .suppressed_by
+                .iter()
+                .map(|id| {
+                    ids.iter().position(|x| x == id).ok_or_else(|| {
+                        invalid(
+                            &d.spec,
+                            format!("suppressed_by names unknown detector {id:?}"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(())
+    }
+
+    pub fn builtin() -> Result<Self, SpecError> {
+        Engine::new(super::spec::builtin_specs()?)
+    }
+
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    /// Appends the matches in `text` to `out`, ordered by start offset then detector.
+    pub fn scan(&self, text: &[u8], scope: ContextScope, out: &mut Vec<Match>) {
+        let folded = Folded::new(text);
+        let first = out.len();
+        for (index, detector) in self.detectors.iter().enumerate() {
+            detector.scan(index, &folded, scope, out);
+        }
+        self.suppress(out, first);
+        out[first..].sort_by_key(|m| (m.start, m.detector));
+    }
+
+    /// Drops matches that overlap a match of a detector they are `suppressed_by`.
+    fn suppress(&self, out: &mut Vec<Match>, first: usize) {
+        if self.detectors.iter().all(|d| d.suppressors.is_empty()) {
+            return;
+        }
+        let mut mine = out.split_off(first);
+        let spans: Vec<(usize, usize, usize)> =
+            mine.iter().map(|m| (m.detector, m.start, m.end)).collect();
+        mine.retain(|m| {
+            let sup = &self.detectors[m.detector].suppressors;
+            sup.is_empty()
+                || !spans
+                    .iter()
+                    .any(|&(d, s, e)| sup.contains(&d) && s < m.end && m.start < e)
+        });
+        out.append(&mut mine);
+    }
+}
+
+fn invalid(spec: &DetectorSpec, msg: String) -> SpecError {
+    SpecError::Invalid {
+        id: spec.id.clone(),
+        msg,
+    }
+}
+
+/// A keyword regex: ASCII keywords case-insensitive and bounded at word edges, so `Tel` does
+/// not fire inside `Hotel`; other keywords (Chinese) match as written.
+fn keyword_regex(keywords: &[String]) -> Result<Option<Regex>, regex::Error> {
+    if keywords.is_empty() {
+        return Ok(None);
+    }
+    let alternatives: Vec<String> = keywords
+        .iter()
+        .map(|k| {
+            let edge = |c: Option<char>| {
+                if c.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                    r"(?-u:\b)"
+                } else {
+                    ""
+                }
+            };
+            format!(
+                "{}{}{}",
+                edge(k.chars().next()),
+                regex::escape(k),
+                edge(k.chars().last())
+            )
+        })
+        .collect();
+    Regex::new(&format!("(?i:{})", alternatives.join("|"))).map(Some)
+}
+
+impl Detector {
+    fn compile(spec: DetectorSpec) -> Result<Self, SpecError> {
+        let regex =
+            Regex::new(&spec.pattern).map_err(|e| invalid(&spec, format!("pattern: {e}")))?;
+        let keywords = keyword_regex(&spec.context.keywords)
+            .map_err(|e| invalid(&spec, format!("keywords: {e}")))?;
+        let negative = keyword_regex(&spec.context.negative)
+            .map_err(|e| invalid(&spec, format!("negative: {e}")))?;
+        let validator =
+            Validator::from_spec(&spec.validator, &spec.params).map_err(|e| invalid(&spec, e))?;
+        Ok(Detector {
+            spec,
+            regex,
+            keywords,
+            negative,
+            validator,
+            suppressors: Vec::new(),
+        })
+    }
+
+    fn scan(&self, index: usize, folded: &Folded, scope: ContextScope, out: &mut Vec<Match>) {
+        let text = folded.text();
+        let mut last_line_end: Option<usize> = None;
+        for caps in self.regex.captures_iter(text) {
+            let whole = caps.get(0).expect("group 0 always matches");
+            let v = caps.name("v").unwrap_or(whole);
+            if self.spec.one_per_line && last_line_end.is_some_and(|e| v.start() < e) {
+                continue;
+            }
+            let Some(verdict) = self.validator.check(text, &caps, v.range()) else {
+                continue;
+            };
+            let span = verdict.span.clone().unwrap_or(v.range());
+            let confidence = self.score(text, &span, scope, &verdict.signals);
+            if confidence < self.spec.min_confidence {
+                continue;
+            }
+            if self.spec.one_per_line {
+                last_line_end = Some(
+                    memchr::memchr(b'\n', &text[span.end..]).map_or(text.len(), |i| span.end + i),
+                );
+            }
+            out.push(Match {
+                detector: index,
+                start: folded.to_original(span.start),
+                end: folded.to_original(span.end),
+                confidence,
+                normalized: verdict.normalized,
+                masked: verdict.masked,
+                detail: verdict.detail,
+            });
+        }
+    }
+
+    fn score(
+        &self,
+        text: &[u8],
+        span: &std::ops::Range<usize>,
+        scope: ContextScope,
+        signals: &[&str],
+    ) -> f32 {
+        let c = &self.spec.confidence;
+        let mut score = c.base
+            + signals
+                .iter()
+                .filter_map(|s| c.signals.get(*s))
+                .sum::<f32>();
+        let ctx = &self.spec.context;
+        if near(self.keywords.as_ref(), text, span, scope, ctx.window) {
+            score += c.context;
+        }
+        // Negative words qualify the number they sit beside, so they count on its line only.
+        if near(
+            self.negative.as_ref(),
+            text,
+            span,
+            ContextScope::Line,
+            ctx.negative_window,
+        ) {
+            score += c.negative_context;
+        }
+        (score.clamp(0.0, 1.0) * 100.0).round() / 100.0
+    }
+}
+
+/// Whether a keyword of `keywords` lies within `window` characters of `span` (not inside it).
+fn near(
+    keywords: Option<&Regex>,
+    text: &[u8],
+    span: &std::ops::Range<usize>,
+    scope: ContextScope,
+    window: usize,
+) -> bool {
+    let Some(keywords) = keywords else {
+        return false;
+    };
+    let (mut lo, mut hi) = (
+        back_chars(text, span.start, window),
+        forward_chars(text, span.end, window),
+    );
+    if scope == ContextScope::Line {
+        lo = lo.max(memchr::memrchr(b'\n', &text[..span.start]).map_or(0, |i| i + 1));
+        hi = hi.min(memchr::memchr(b'\n', &text[span.end..]).map_or(text.len(), |i| span.end + i));
+    }
+    // `find_at` keeps the bytes before `lo` visible to `\b`, so a window edge inside
+    // "Hotel" does not turn it into "tel".
+    keywords.find_at(&text[..span.start], lo).is_some()
+        || keywords.find_at(&text[..hi], span.end).is_some()
+}
+
+impl Detector {
+    pub fn category(&self) -> Category {
+        self.spec.category
+    }
+}
+
+fn is_char_start(b: u8) -> bool {
+    (b as i8) >= -0x40
+}
+
+/// The offset `n` characters before `pos` (or 0).
+fn back_chars(text: &[u8], mut pos: usize, n: usize) -> usize {
+    for _ in 0..n {
+        if pos == 0 {
+            break;
+        }
+        pos -= 1;
+        while pos > 0 && !is_char_start(text[pos]) {
+            pos -= 1;
+        }
+    }
+    pos
+}
+
+/// The offset `n` characters after `pos` (or the end).
+fn forward_chars(text: &[u8], mut pos: usize, n: usize) -> usize {
+    for _ in 0..n {
+        if pos >= text.len() {
+            break;
+        }
+        pos += 1;
+        while pos < text.len() && !is_char_start(text[pos]) {
+            pos += 1;
+        }
+    }
+    pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(String, String, f32)> {
+        let engine = Engine::builtin().unwrap();
+        let mut out = Vec::new();
+        engine.scan(text.as_bytes(), ContextScope::Block, &mut out);
+        out.iter()
+            .map(|m| {
+                (
+                    engine.detectors()[m.detector].spec.id.clone(),
+                    text[m.start..m.end].to_string(),
+                    m.confidence,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn char_windows_step_over_multibyte_characters() {
+        let t = "電話 9".as_bytes();
+        assert_eq!(back_chars(t, t.len() - 1, 2), 3);
+        assert_eq!(forward_chars(t, 0, 2), 6);
+        assert_eq!(back_chars(t, 3, 10), 0);
+        assert_eq!(forward_chars(t, 6, 10), t.len());
+    }
+
+    #[test]
+    fn context_keyword_raises_confidence() {
+        let bare = found("Number: 9123 4567");
+        let with = found("WhatsApp: 9123 4567");
+        assert_eq!(bare.len(), 1);
+        assert!(with[0].2 > bare[0].2, "{with:?} vs {bare:?}");
+    }
+
+    #[test]
+    fn keyword_inside_a_word_is_not_context() {
+        assert_eq!(found("Hotel 9123 4567")[0].2, found("Venue 9123 4567")[0].2);
+    }
+
+    #[test]
+    fn spans_point_at_original_full_width_text() {
+        let hits = found("身份證號碼：Ａ１２３４５６（３）");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].1, "Ａ１２３４５６（３）");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let mut specs = super::super::spec::builtin_specs().unwrap();
+        specs.push(specs[0].clone());
+        assert!(matches!(Engine::new(specs), Err(SpecError::Invalid { .. })));
+    }
+}

@@ -1,0 +1,10 @@
+//! Detection: patterns and validators over text. Knows nothing about files or formats.
+
+pub mod engine;
+pub mod fold;
+pub mod spec;
+pub mod validate;
+
+pub use engine::{ContextScope, Detector, Engine, Match};
+pub use spec::{Category, DetectorSpec, SpecError};
+pub use validate::{Detail, YearRange};

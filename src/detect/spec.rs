@@ -1,0 +1,190 @@
+//! Detector definitions as data: the schema of `patterns/*.toml`.
+//!
+//! A user can read every rule the scanner applies here and replace the set with `--patterns DIR`.
+//! Code supplies only the validators a spec names and the engine that runs them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The built-in detector files, embedded so the binary works without the source tree.
+const BUILTIN: &[(&str, &str)] = &[
+    ("hkid.toml", include_str!("../../patterns/hkid.toml")),
+    (
+        "hk_phone.toml",
+        include_str!("../../patterns/hk_phone.toml"),
+    ),
+    ("email.toml", include_str!("../../patterns/email.toml")),
+    (
+        "copyright_notice.toml",
+        include_str!("../../patterns/copyright_notice.toml"),
+    ),
+    (
+        "spdx_license.toml",
+        include_str!("../../patterns/spdx_license.toml"),
+    ),
+    (
+        "creative_commons.toml",
+        include_str!("../../patterns/creative_commons.toml"),
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    PersonalData,
+    Copyright,
+}
+
+impl Category {
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::PersonalData => "personal data",
+            Category::Copyright => "copyright",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorSpec {
+    pub id: String,
+    pub name: String,
+    pub category: Category,
+    /// The PDPO principle or copyright concern this detector's findings bear on.
+    pub concern: String,
+    #[serde(default)]
+    pub description: String,
+    /// Regex over folded text (see `fold.rs`). The reported span is the named group `v`,
+    /// or the whole match if there is none; validators read the other named groups.
+    pub pattern: String,
+    /// Name of the validator in `validate.rs` that accepts or rejects a candidate.
+    pub validator: String,
+    /// Validator settings (number plans, known prefixes, …), interpreted by the validator.
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub context: ContextSpec,
+    pub confidence: ConfidenceSpec,
+    /// Candidates scoring below this are dropped.
+    #[serde(default)]
+    pub min_confidence: f32,
+    /// Report at most one finding of this detector per line (a notice followed by
+    /// "All rights reserved" is one notice).
+    #[serde(default)]
+    pub one_per_line: bool,
+    /// Detector ids whose findings take precedence: a finding of this detector that overlaps
+    /// one of theirs is dropped.
+    #[serde(default)]
+    pub suppressed_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    /// Keywords (any language); ASCII keywords match case-insensitively at word boundaries.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Characters searched on each side of a candidate (Purview uses 300).
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Words that, close to a candidate, make it something else (`Ref`, `Order`, `訂單`).
+    #[serde(default)]
+    pub negative: Vec<String>,
+    /// Characters searched on each side for negative words.
+    #[serde(default = "default_negative_window")]
+    pub negative_window: usize,
+}
+
+impl Default for ContextSpec {
+    fn default() -> Self {
+        ContextSpec {
+            keywords: Vec::new(),
+            window: default_window(),
+            negative: Vec::new(),
+            negative_window: default_negative_window(),
+        }
+    }
+}
+
+fn default_window() -> usize {
+    300
+}
+
+fn default_negative_window() -> usize {
+    40
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidenceSpec {
+    pub base: f32,
+    /// Added when a context keyword is within the window.
+    #[serde(default)]
+    pub context: f32,
+    /// Added (usually negative) when a negative word is within the negative window.
+    #[serde(default)]
+    pub negative_context: f32,
+    /// Named signals a validator may raise, with what each adds (or takes away).
+    #[serde(default)]
+    pub signals: BTreeMap<String, f32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("cannot read pattern file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("pattern file {path}: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("pattern directory {0} holds no *.toml detector files")]
+    Empty(String),
+    #[error("detector {id}: {msg}")]
+    Invalid { id: String, msg: String },
+}
+
+pub fn builtin_specs() -> Result<Vec<DetectorSpec>, SpecError> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| parse(name, text))
+        .collect()
+}
+
+/// Loads every `*.toml` in `dir`, in name order, replacing the built-in set.
+pub fn load_dir(dir: &Path) -> Result<Vec<DetectorSpec>, SpecError> {
+    let read_err = |source| SpecError::Read {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(SpecError::Empty(dir.display().to_string()));
+    }
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).map_err(|source| SpecError::Read {
+                path: p.display().to_string(),
+                source,
+            })?;
+            parse(&p.display().to_string(), &text)
+        })
+        .collect()
+}
+
+fn parse(path: &str, text: &str) -> Result<DetectorSpec, SpecError> {
+    toml::from_str(text).map_err(|e| SpecError::Parse {
+        path: path.to_string(),
+        source: Box::new(e),
+    })
+}

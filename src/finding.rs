@@ -1,0 +1,57 @@
+//! A finding: where a detector matched, how sure it is, and the value in a form safe to share.
+
+use crate::detect::{Category, Detail};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Path as walked (relative to the working directory when the root was relative).
+    pub path: String,
+    /// 1-based line number in the file (in the decompressed stream for .gz/.zst).
+    pub line: u64,
+    /// Byte offsets of the match within its line, end exclusive.
+    pub start: u64,
+    pub end: u64,
+    /// Byte offset of the match from the start of the file (or decompressed stream).
+    pub offset: u64,
+    pub detector: String,
+    pub category: Category,
+    /// 0.0–1.0; see `Level` for the bands.
+    pub confidence: f32,
+    /// The value with its identifying part hidden (`A123***(*)`, `9123 ****`, `c***@example.com`).
+    /// Copyright and licence findings are not personal data and show the notice itself.
+    pub masked: String,
+    /// Keyed BLAKE3 hash of the normalised value: equal values have equal fingerprints under
+    /// one key, and nothing can be learned from it without the key.
+    pub fingerprint: String,
+    /// The raw matched text, only with `--show-values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub detail: Detail,
+}
+
+fn is_none(d: &Detail) -> bool {
+    *d == Detail::None
+}
+
+/// Confidence bands, as Presidio and Purview report them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+}
+
+impl Level {
+    pub fn of(confidence: f32) -> Level {
+        if confidence >= 0.85 {
+            Level::High
+        } else if confidence >= 0.65 {
+            Level::Medium
+        } else {
+            Level::Low
+        }
+    }
+}

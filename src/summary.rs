@@ -1,0 +1,288 @@
+//! Mergeable counts: everything a datasheet says comes from here. Two summaries of disjoint
+//! parts of a corpus merge into the summary of the whole, so a datasheet can be rebuilt from
+//! saved summaries without rescanning.
+
+use crate::detect::{Category, Detail, Detector, YearRange};
+use crate::finding::{Finding, Level};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const SCHEMA_VERSION: u32 = 1;
+/// Masked examples kept per detector (the smallest, so merging is order-independent).
+const EXAMPLES: usize = 5;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema_version: u32,
+    /// Public id of the fingerprint key; fingerprints compare only under one key.
+    pub key_id: String,
+    pub files: FileCounts,
+    /// Files scanned by format and by compression.
+    pub formats: BTreeMap<String, u64>,
+    pub compression: BTreeMap<String, u64>,
+    pub skipped: Vec<FileIssue>,
+    pub failed: Vec<FileIssue>,
+    pub detectors: BTreeMap<String, DetectorSummary>,
+    pub copyright: CopyrightSummary,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileCounts {
+    pub scanned: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    /// Bytes of text scanned (decompressed).
+    pub bytes: u64,
+    /// Bytes on disk of the scanned files.
+    pub stored_bytes: u64,
+    pub lines: u64,
+    /// Lines longer than the reader's limit, scanned in pieces.
+    pub cut_lines: u64,
+    /// Files that contain at least one copyright or licence finding.
+    pub with_rights_signal: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FileIssue {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetectorSummary {
+    pub name: String,
+    pub category: Option<Category>,
+    pub concern: String,
+    pub occurrences: u64,
+    /// Distinct lines (file, line) with at least one finding.
+    pub lines: u64,
+    pub files: u64,
+    /// Keyed fingerprints of the distinct values.
+    pub fingerprints: BTreeSet<String>,
+    pub per_file: BTreeMap<String, u64>,
+    pub confidence: BTreeMap<Level, u64>,
+    pub examples: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CopyrightSummary {
+    pub holders: BTreeMap<String, HolderSummary>,
+    pub licences: BTreeMap<String, LicenceSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HolderSummary {
+    pub notices: u64,
+    pub files: u64,
+    pub years: Option<YearRange>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LicenceSummary {
+    pub occurrences: u64,
+    pub files: u64,
+    pub nc: bool,
+    pub nd: bool,
+    pub sa: bool,
+}
+
+/// What the scan learned about one file, ready to fold into a summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileStatus {
+    Scanned {
+        format: String,
+        compression: String,
+        bytes: u64,
+        stored_bytes: u64,
+        lines: u64,
+        cut_lines: u64,
+    },
+    Skipped(String),
+    /// Could not be scanned to the end; findings up to the failure are kept.
+    Failed {
+        reason: String,
+        bytes: u64,
+        lines: u64,
+    },
+}
+
+fn union_years(a: Option<YearRange>, b: Option<YearRange>) -> Option<YearRange> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(YearRange {
+            from: a.from.min(b.from),
+            to: a.to.max(b.to),
+        }),
+        (a, b) => a.or(b),
+    }
+}
+
+fn add_map<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_default() += v;
+    }
+}
+
+impl Summary {
+    pub fn new(key_id: &str, detectors: &[Detector]) -> Self {
+        let mut s = Summary {
+            schema_version: SCHEMA_VERSION,
+            key_id: key_id.to_string(),
+            ..Default::default()
+        };
+        for d in detectors {
+            s.detectors.insert(
+                d.spec.id.clone(),
+                DetectorSummary {
+                    name: d.spec.name.clone(),
+                    category: Some(d.spec.category),
+                    concern: d.spec.concern.clone(),
+                    ..Default::default()
+                },
+            );
+        }
+        s
+    }
+
+    /// Folds one file: its status and its findings (sorted by position).
+    pub fn add_file(&mut self, path: &str, status: &FileStatus, findings: &[Finding]) {
+        match status {
+            FileStatus::Scanned {
+                format,
+                compression,
+                bytes,
+                stored_bytes,
+                lines,
+                cut_lines,
+            } => {
+                self.files.scanned += 1;
+                self.files.bytes += bytes;
+                self.files.stored_bytes += stored_bytes;
+                self.files.lines += lines;
+                self.files.cut_lines += cut_lines;
+                *self.formats.entry(format.clone()).or_default() += 1;
+                *self.compression.entry(compression.clone()).or_default() += 1;
+            }
+            FileStatus::Skipped(reason) => {
+                self.files.skipped += 1;
+                self.skipped.push(FileIssue {
+                    path: path.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+            FileStatus::Failed {
+                reason,
+                bytes,
+                lines,
+            } => {
+                self.files.failed += 1;
+                self.files.bytes += bytes;
+                self.files.lines += lines;
+                self.failed.push(FileIssue {
+                    path: path.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        if findings.iter().any(|f| f.category == Category::Copyright) {
+            self.files.with_rights_signal += 1;
+        }
+        self.add_findings(path, findings);
+    }
+
+    fn add_findings(&mut self, path: &str, findings: &[Finding]) {
+        let mut seen_lines: BTreeSet<(&str, u64)> = BTreeSet::new();
+        let mut holders_here = BTreeSet::new();
+        let mut licences_here = BTreeSet::new();
+        for f in findings {
+            let d = self.detectors.entry(f.detector.clone()).or_default();
+            d.occurrences += 1;
+            if seen_lines.insert((&f.detector, f.line)) {
+                d.lines += 1;
+            }
+            let n = d.per_file.entry(path.to_string()).or_default();
+            if *n == 0 {
+                d.files += 1;
+            }
+            *n += 1;
+            d.fingerprints.insert(f.fingerprint.clone());
+            *d.confidence.entry(Level::of(f.confidence)).or_default() += 1;
+            d.examples.insert(f.masked.clone());
+            if d.examples.len() > EXAMPLES {
+                d.examples.pop_last();
+            }
+            match &f.detail {
+                Detail::Notice { holder, years } => {
+                    let name = holder
+                        .clone()
+                        .unwrap_or_else(|| "(holder not stated)".to_string());
+                    let h = self.copyright.holders.entry(name.clone()).or_default();
+                    h.notices += 1;
+                    h.years = union_years(h.years, *years);
+                    if holders_here.insert(name) {
+                        h.files += 1;
+                    }
+                }
+                Detail::Licence { id, nc, nd, sa } => {
+                    let l = self.copyright.licences.entry(id.clone()).or_default();
+                    l.occurrences += 1;
+                    (l.nc, l.nd, l.sa) = (*nc, *nd, *sa);
+                    if licences_here.insert(id.clone()) {
+                        l.files += 1;
+                    }
+                }
+                Detail::None => {}
+            }
+        }
+    }
+
+    /// Merges the summary of a disjoint part of the corpus into this one.
+    pub fn merge(&mut self, other: &Summary) {
+        if self.key_id.is_empty() {
+            self.key_id = other.key_id.clone();
+        }
+        self.schema_version = self.schema_version.max(other.schema_version);
+        let (f, o) = (&mut self.files, &other.files);
+        f.scanned += o.scanned;
+        f.skipped += o.skipped;
+        f.failed += o.failed;
+        f.bytes += o.bytes;
+        f.stored_bytes += o.stored_bytes;
+        f.lines += o.lines;
+        f.cut_lines += o.cut_lines;
+        f.with_rights_signal += o.with_rights_signal;
+        add_map(&mut self.formats, &other.formats);
+        add_map(&mut self.compression, &other.compression);
+        self.skipped.extend(other.skipped.iter().cloned());
+        self.skipped.sort();
+        self.failed.extend(other.failed.iter().cloned());
+        self.failed.sort();
+        for (id, o) in &other.detectors {
+            let d = self.detectors.entry(id.clone()).or_default();
+            if d.name.is_empty() {
+                (d.name, d.category, d.concern) = (o.name.clone(), o.category, o.concern.clone());
+            }
+            d.occurrences += o.occurrences;
+            d.lines += o.lines;
+            d.files += o.files;
+            d.fingerprints.extend(o.fingerprints.iter().cloned());
+            add_map(&mut d.per_file, &o.per_file);
+            add_map(&mut d.confidence, &o.confidence);
+            d.examples.extend(o.examples.iter().cloned());
+            while d.examples.len() > EXAMPLES {
+                d.examples.pop_last();
+            }
+        }
+        for (name, o) in &other.copyright.holders {
+            let h = self.copyright.holders.entry(name.clone()).or_default();
+            h.notices += o.notices;
+            h.files += o.files;
+            h.years = union_years(h.years, o.years);
+        }
+        for (id, o) in &other.copyright.licences {
+            let l = self.copyright.licences.entry(id.clone()).or_default();
+            l.occurrences += o.occurrences;
+            l.files += o.files;
+            (l.nc, l.nd, l.sa) = (o.nc, o.nd, o.sa);
+        }
+    }
+}
