@@ -116,6 +116,12 @@ fn union_years(a: Option<YearRange>, b: Option<YearRange>) -> Option<YearRange> 
     }
 }
 
+/// Keeps issue lists sorted, so a merged summary equals the summary of one run.
+fn insert_sorted(list: &mut Vec<FileIssue>, issue: FileIssue) {
+    let at = list.partition_point(|x| *x < issue);
+    list.insert(at, issue);
+}
+
 fn add_map<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>) {
     for (k, v) in from {
         *into.entry(k.clone()).or_default() += v;
@@ -235,8 +241,15 @@ impl Summary {
         }
     }
 
-    /// Merges the summary of a disjoint part of the corpus into this one.
-    pub fn merge(&mut self, other: &Summary) {
+    /// Merges the summary of a disjoint part of the corpus into this one. Summaries made with
+    /// different fingerprint keys cannot be merged: their distinct-value counts would be wrong.
+    pub fn merge(&mut self, other: &Summary) -> Result<(), MergeError> {
+        if !self.key_id.is_empty() && !other.key_id.is_empty() && self.key_id != other.key_id {
+            return Err(MergeError::KeyMismatch {
+                ours: self.key_id.clone(),
+                theirs: other.key_id.clone(),
+            });
+        }
         if self.key_id.is_empty() {
             self.key_id = other.key_id.clone();
         }
@@ -252,10 +265,12 @@ impl Summary {
         f.with_rights_signal += o.with_rights_signal;
         add_map(&mut self.formats, &other.formats);
         add_map(&mut self.compression, &other.compression);
-        self.skipped.extend(other.skipped.iter().cloned());
-        self.skipped.sort();
-        self.failed.extend(other.failed.iter().cloned());
-        self.failed.sort();
+        for issue in &other.skipped {
+            insert_sorted(&mut self.skipped, issue.clone());
+        }
+        for issue in &other.failed {
+            insert_sorted(&mut self.failed, issue.clone());
+        }
         for (id, o) in &other.detectors {
             let d = self.detectors.entry(id.clone()).or_default();
             if d.name.is_empty() {
@@ -284,5 +299,148 @@ impl Summary {
             l.files += o.files;
             (l.nc, l.nd, l.sa) = (o.nc, o.nd, o.sa);
         }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("summaries were made with different fingerprint keys ({ours} and {theirs}); rescan with one key")]
+    KeyMismatch { ours: String, theirs: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Engine, YearRange};
+
+    fn finding(path: &str, line: u64, detector: &str, fp: &str, detail: Detail) -> Finding {
+        let category = if detector.starts_with("copyright") || detector == "creative_commons" {
+            Category::Copyright
+        } else {
+            Category::PersonalData
+        };
+        Finding {
+            path: path.into(),
+            line,
+            start: 0,
+            end: 1,
+            offset: 0,
+            detector: detector.into(),
+            category,
+            confidence: 0.9,
+            masked: format!("{fp}***"),
+            fingerprint: fp.into(),
+            value: None,
+            detail,
+        }
+    }
+
+    fn scanned(lines: u64) -> FileStatus {
+        FileStatus::Scanned {
+            format: "text".into(),
+            compression: "none".into(),
+            bytes: 10,
+            stored_bytes: 10,
+            lines,
+            cut_lines: 0,
+        }
+    }
+
+    fn files() -> Vec<(String, FileStatus, Vec<Finding>)> {
+        let notice = |h: &str, y: u16| Detail::Notice {
+            holder: Some(h.into()),
+            years: Some(YearRange { from: y, to: y }),
+        };
+        let cc = Detail::Licence {
+            id: "CC-BY-NC-4.0".into(),
+            nc: true,
+            nd: false,
+            sa: false,
+        };
+        vec![
+            (
+                "a.txt".into(),
+                scanned(3),
+                vec![
+                    finding("a.txt", 1, "hk_phone", "p1", Detail::None),
+                    finding("a.txt", 1, "hk_phone", "p2", Detail::None),
+                    finding("a.txt", 2, "hkid", "h1", Detail::None),
+                ],
+            ),
+            ("b.bin".into(), FileStatus::Skipped("binary".into()), vec![]),
+            (
+                "c.txt".into(),
+                scanned(5),
+                vec![
+                    finding("c.txt", 4, "hk_phone", "p1", Detail::None),
+                    finding("c.txt", 5, "copyright_notice", "n1", notice("Acme", 2019)),
+                ],
+            ),
+            (
+                "d.gz".into(),
+                FileStatus::Failed {
+                    reason: "corrupt".into(),
+                    bytes: 4,
+                    lines: 1,
+                },
+                vec![finding(
+                    "d.gz",
+                    1,
+                    "copyright_notice",
+                    "n2",
+                    notice("Acme", 2023),
+                )],
+            ),
+            (
+                "e.md".into(),
+                scanned(1),
+                vec![finding("e.md", 1, "creative_commons", "l1", cc)],
+            ),
+        ]
+    }
+
+    fn summary_of(files: &[(String, FileStatus, Vec<Finding>)]) -> Summary {
+        let engine = Engine::builtin().unwrap();
+        let mut s = Summary::new("k", engine.detectors());
+        for (p, st, f) in files {
+            s.add_file(p, st, f);
+        }
+        s
+    }
+
+    #[test]
+    fn merged_parts_equal_the_whole_in_any_split_and_order() {
+        let all = files();
+        let whole = summary_of(&all);
+        assert_eq!(whole.detectors["hk_phone"].occurrences, 3);
+        assert_eq!(whole.detectors["hk_phone"].fingerprints.len(), 2);
+        assert_eq!(whole.detectors["hk_phone"].lines, 2);
+        assert_eq!(whole.detectors["hk_phone"].files, 2);
+        assert_eq!(
+            whole.copyright.holders["Acme"].years,
+            Some(YearRange {
+                from: 2019,
+                to: 2023
+            })
+        );
+        assert_eq!(whole.files.with_rights_signal, 3);
+        for cut in 0..=all.len() {
+            let (a, b) = all.split_at(cut);
+            let mut ab = summary_of(a);
+            ab.merge(&summary_of(b)).unwrap();
+            assert_eq!(ab, whole, "a then b, cut {cut}");
+            let mut ba = summary_of(b);
+            ba.merge(&summary_of(a)).unwrap();
+            assert_eq!(ba, whole, "b then a, cut {cut}");
+        }
+    }
+
+    #[test]
+    fn summaries_under_different_keys_do_not_merge() {
+        let mut a = summary_of(&files());
+        let mut b = summary_of(&files());
+        b.key_id = "other".into();
+        assert!(matches!(a.merge(&b), Err(MergeError::KeyMismatch { .. })));
     }
 }
