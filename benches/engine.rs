@@ -12,12 +12,10 @@ use govscan::corpus::Format;
 use govscan::detect::Engine;
 use govscan::key::FingerprintKey;
 use govscan::scan::Scanner;
+use govscan::summary::FileStats;
 
 fn bench(c: &mut Criterion) {
-    let mib: usize = std::env::var("GOVSCAN_BENCH_MIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
+    let mib: usize = std::env::var("GOVSCAN_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
     let text = corpus_gen::prose(mib << 20, 200, 42);
     let engine = Engine::builtin().unwrap();
     let key = FingerprintKey::from_bytes([9; 32], "bench");
@@ -28,16 +26,13 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(10);
     for threads in [1, cores] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         group.bench_function(format!("prose-{mib}MiB/{threads}-thread"), |b| {
             b.iter(|| {
-                let r =
-                    pool.install(|| scanner.scan_buffer("bench".into(), &text, Format::Text, &()));
-                assert!(!r.findings.is_empty());
-                r.findings.len()
+                let mut stats = FileStats::default();
+                let found = pool.install(|| scanner.scan_buffer("bench", &text, Format::Text, &mut stats, &()));
+                assert!(!found.is_empty());
+                found.len()
             })
         });
     }

@@ -1,5 +1,6 @@
 //! The command line: parses flags, builds the scan, maps outcomes to exit codes.
 
+use crate::corpus::open::OpenLimits;
 use crate::corpus::{walk, WalkOptions};
 use crate::detect::{spec, Engine};
 use crate::key::FingerprintKey;
@@ -71,6 +72,10 @@ struct ScanArgs {
     /// Folder of detector definitions (*.toml) replacing the built-in set.
     #[arg(long, value_name = "DIR")]
     patterns: Option<PathBuf>,
+    /// Stop decompressing a file (and list it as failed) once it has grown to this many times
+    /// its compressed size, and past 256 MiB: the guard against compression bombs.
+    #[arg(long, value_name = "RATIO", default_value_t = OpenLimits::default().max_expansion)]
+    max_expansion: u64,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -110,40 +115,25 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
 
-    std::fs::create_dir_all(&args.out).map_err(|e| {
-        format!(
-            "cannot create report folder {}: {e} (choose another with --out)",
-            args.out.display()
-        )
-    })?;
-    let out_canon = args
-        .out
-        .canonicalize()
-        .map_err(|e| format!("report folder {}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create report folder {}: {e} (choose another with --out)", args.out.display()))?;
+    let out_canon = args.out.canonicalize().map_err(|e| format!("report folder {}: {e}", args.out.display()))?;
     let opts = WalkOptions {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         follow_symlinks: args.follow_symlinks,
         never_enter: vec![out_canon],
     };
-    let entries =
-        walk(&args.paths, &opts).map_err(|e| format!("{e} (check the paths and globs given)"))?;
+    let entries = walk(&args.paths, &opts).map_err(|e| format!("{e} (check the paths and globs given)"))?;
 
-    let total: u64 = entries
-        .iter()
-        .map(|e| {
-            if let crate::corpus::Entry::File { size, .. } = e {
-                *size
-            } else {
-                0
-            }
-        })
-        .sum();
+    let total: u64 =
+        entries.iter().map(|e| if let crate::corpus::Entry::File { size, .. } = e { *size } else { 0 }).sum();
     let bar = progress_bar(total, args.quiet);
     let mut sink = findings::create(args.format, &args.out).map_err(|e| e.to_string())?;
     let mut summary = Summary::new(&key.id(), engine.detectors());
     let mut scanner = Scanner::new(&engine, &key);
     scanner.show_values = args.show_values;
+    scanner.limits = OpenLimits { max_expansion: args.max_expansion };
     let mut write_error = None;
     let mut total_findings = 0u64;
     pool.install(|| {
@@ -161,24 +151,14 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     sink.finish().map_err(|e| e.to_string())?;
 
     write_json(&args.out.join("summary.json"), &summary)?;
-    let title = args
-        .paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let title = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     let md = datasheet::render(&summary, &title);
-    std::fs::write(args.out.join("datasheet.md"), md)
-        .map_err(|e| format!("cannot write datasheet.md: {e}"))?;
+    std::fs::write(args.out.join("datasheet.md"), md).map_err(|e| format!("cannot write datasheet.md: {e}"))?;
 
     if !args.quiet {
         report_to_stderr(&summary, total_findings, started, &args);
     }
-    Ok(if summary.files.failed > 0 {
-        EXIT_INCOMPLETE
-    } else {
-        EXIT_OK
-    })
+    Ok(if summary.files.failed > 0 { EXIT_INCOMPLETE } else { EXIT_OK })
 }
 
 fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
@@ -213,10 +193,7 @@ fn report_to_stderr(s: &Summary, findings: u64, started: Instant, args: &ScanArg
         eprintln!("govscan: failed: {}: {}", f.path, f.reason);
     }
     if s.failed.len() > 20 {
-        eprintln!(
-            "govscan: … and {} more failed file(s), listed in summary.json",
-            s.failed.len() - 20
-        );
+        eprintln!("govscan: … and {} more failed file(s), listed in summary.json", s.failed.len() - 20);
     }
     eprintln!("govscan: report written to {}", args.out.display());
 }

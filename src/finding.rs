@@ -7,12 +7,21 @@ use serde::{Deserialize, Serialize};
 pub struct Finding {
     /// Path as walked (relative to the working directory when the root was relative).
     pub path: String,
-    /// 1-based line number in the file (in the decompressed stream for .gz/.zst).
+    /// 1-based line in the file (in the decoded stream for compressed or transcoded files);
+    /// for CSV the line the row starts on, for Parquet the row number.
     pub line: u64,
-    /// Byte offsets of the match within its line, end exclusive.
+    /// 1-based record of a structured file: JSONL line, CSV data row, Parquet row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// Field path (`messages[2].content`) or column name of the value the match is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Byte offsets of the match, end exclusive: within its line for text, within the decoded
+    /// value when `field` is set.
     pub start: u64,
     pub end: u64,
-    /// Byte offset of the match from the start of the file (or decompressed stream).
+    /// Byte offset from the start of the file (of the decoded stream for compressed or
+    /// transcoded files): of the match for text, of the record for structured values.
     pub offset: u64,
     pub detector: String,
     pub category: Category,

@@ -11,19 +11,11 @@ pub const KEY_FILE_ENV: &str = "GOVSCAN_KEY_FILE";
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("cannot read key file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("key from {from} is not 64 hexadecimal digits (make one with: head -c 32 /dev/urandom | xxd -p -c 64)")]
     Malformed { from: String },
-    #[error(
-        "cannot create a fingerprint key at {path}: {source}; set {KEY_ENV} or pass --key-file"
-    )]
-    Create {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot create a fingerprint key at {path}: {source}; set {KEY_ENV} or pass --key-file")]
+    Create { path: String, source: std::io::Error },
     #[error("no configuration directory (HOME and XDG_CONFIG_HOME unset); set {KEY_ENV} or pass --key-file")]
     NoHome,
 }
@@ -36,10 +28,7 @@ pub struct FingerprintKey {
 
 impl FingerprintKey {
     pub fn from_bytes(key: [u8; 32], source: impl Into<String>) -> Self {
-        FingerprintKey {
-            key,
-            source: source.into(),
-        }
+        FingerprintKey { key, source: source.into() }
     }
 
     /// Resolves the key as the module documentation says.
@@ -61,28 +50,20 @@ impl FingerprintKey {
     }
 
     fn read(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| KeyError::Read { path: path.display().to_string(), source })?;
         parse_hex(text.trim(), &path.display().to_string())
     }
 
     fn generate(path: &Path) -> Result<Self, KeyError> {
-        let create = |source| KeyError::Create {
-            path: path.display().to_string(),
-            source,
-        };
+        let create = |source| KeyError::Create { path: path.display().to_string(), source };
         let mut key = [0u8; 32];
         getrandom::getrandom(&mut key).map_err(|e| create(std::io::Error::other(e.to_string())))?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(create)?;
         }
         write_private(path, &hex(&key)).map_err(create)?;
-        Ok(FingerprintKey {
-            key,
-            source: path.display().to_string(),
-        })
+        Ok(FingerprintKey { key, source: path.display().to_string() })
     }
 
     /// A short public id of the key, so reports made with different keys are not compared.
@@ -109,21 +90,15 @@ fn default_key_path() -> Option<PathBuf> {
 }
 
 fn parse_hex(text: &str, from: &str) -> Result<FingerprintKey, KeyError> {
-    let malformed = || KeyError::Malformed {
-        from: from.to_string(),
-    };
+    let malformed = || KeyError::Malformed { from: from.to_string() };
     if text.len() != 64 {
         return Err(malformed());
     }
     let mut key = [0u8; 32];
     for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2).ok_or_else(malformed)?, 16)
-            .map_err(|_| malformed())?;
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2).ok_or_else(malformed)?, 16).map_err(|_| malformed())?;
     }
-    Ok(FingerprintKey {
-        key,
-        source: from.to_string(),
-    })
+    Ok(FingerprintKey { key, source: from.to_string() })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -134,11 +109,7 @@ fn hex(bytes: &[u8]) -> String {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(text.as_bytes())
 }
 
@@ -181,10 +152,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
 }

@@ -1,22 +1,25 @@
-//! The scan: files from the walk are opened, cut into blocks of lines, run through the engine,
-//! turned into findings and folded into a summary. This is ripgrep's "searcher": it joins the
-//! corpus (bytes) to the engine (matches) and hands results to a sink in a fixed order.
+//! The scan: files from the walk are opened, cut into blocks of lines or read as records, run
+//! through the engine, turned into findings and folded into a summary. This is ripgrep's
+//! "searcher": it joins the corpus (bytes, records) to the engine (matches) and hands results
+//! to a sink in a fixed order.
 
 use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
-use crate::corpus::open::{binary_reason, open};
-use crate::corpus::{Entry, Format, Source};
+use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
+use crate::corpus::records::{json_values, Table};
+use crate::corpus::{parquet, Entry, Format};
 use crate::detect::{ContextScope, Engine, Match};
 use crate::finding::Finding;
 use crate::key::FingerprintKey;
-use crate::summary::{FileStatus, Summary};
+use crate::summary::{FileStats, FileStatus, Summary};
 use rayon::prelude::*;
+use std::io::{Cursor, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Bytes per parallel chunk of a mapped file, and per block read from a stream.
+/// Bytes per parallel chunk of an in-memory file, and per block read from a stream.
 pub const CHUNK: usize = 8 << 20;
-/// The longest line held whole when reading a stream; longer lines are scanned in pieces.
+/// The longest line held whole; longer lines are scanned in pieces (and counted).
 pub const MAX_LINE: usize = 64 << 20;
 /// Files scanned in parallel before their findings are written; bounds memory on huge corpora.
 const BATCH: usize = 256;
@@ -28,8 +31,9 @@ pub struct Scanner<'a> {
     pub show_values: bool,
     /// Bytes per parallel chunk of an in-memory file and per block read from a stream.
     pub chunk: usize,
-    /// The longest line held whole when reading a stream.
+    /// The longest line held whole.
     pub max_line: usize,
+    pub limits: OpenLimits,
 }
 
 /// Everything the scan learned about one file.
@@ -54,21 +58,54 @@ impl Progress for indicatif::ProgressBar {
     }
 }
 
+/// Progress of one file: remembers what it reported, so the file can be topped up to its
+/// on-disk size when it ends, whatever path its bytes took.
+struct FileProgress<'p> {
+    inner: &'p dyn Progress,
+    sent: AtomicU64,
+}
+
+impl Progress for FileProgress<'_> {
+    fn advance(&self, bytes: u64) {
+        self.sent.fetch_add(bytes, Ordering::Relaxed);
+        self.inner.advance(bytes);
+    }
+}
+
+impl FileProgress<'_> {
+    /// Reports the on-disk bytes a stream has consumed so far.
+    fn reach(&self, total: u64) {
+        let sent = self.sent.load(Ordering::Relaxed);
+        if total > sent {
+            self.advance(total - sent);
+        }
+    }
+}
+
+/// Where a scanned unit of text sits: a block of lines, or one decoded value of a record.
+#[derive(Clone, Copy)]
+struct Unit<'p> {
+    /// 1-based line of the unit's first byte.
+    line: u64,
+    /// File (or decoded stream) offset of the unit's first byte; of the record for values.
+    offset: u64,
+    record: Option<u64>,
+    field: Option<&'p str>,
+}
+
 /// What one block of lines produced, with lines counted from the block's start.
+#[derive(Default)]
 struct BlockResult {
     findings: Vec<Finding>,
     newlines: u64,
+    records: u64,
+    malformed: u64,
+    invalid_utf8: u64,
 }
 
 impl<'a> Scanner<'a> {
     pub fn new(engine: &'a Engine, key: &'a FingerprintKey) -> Self {
-        Scanner {
-            engine,
-            key,
-            show_values: false,
-            chunk: CHUNK,
-            max_line: MAX_LINE,
-        }
+        Scanner { engine, key, show_values: false, chunk: CHUNK, max_line: MAX_LINE, limits: OpenLimits::default() }
     }
 
     /// Scans every entry; `sink` receives each file's result in walk order.
@@ -80,10 +117,7 @@ impl<'a> Scanner<'a> {
         sink: &mut dyn FnMut(&FileResult),
     ) {
         for batch in entries.chunks(BATCH) {
-            let results: Vec<FileResult> = batch
-                .par_iter()
-                .map(|e| self.scan_entry(e, progress))
-                .collect();
+            let results: Vec<FileResult> = batch.par_iter().map(|e| self.scan_entry(e, progress)).collect();
             for r in &results {
                 summary.add_file(&r.path, &r.status, &r.findings);
                 sink(r);
@@ -95,232 +129,349 @@ impl<'a> Scanner<'a> {
         let (path, status) = match entry {
             Entry::File { path, size } => return self.scan_file(path, *size, progress),
             Entry::Skipped { path, reason } => (path, FileStatus::Skipped(reason.clone())),
-            Entry::Failed { path, reason } => (
-                path,
-                FileStatus::Failed {
-                    reason: reason.clone(),
-                    bytes: 0,
-                    lines: 0,
-                },
-            ),
+            Entry::Failed { path, reason } => {
+                (path, FileStatus::Failed { reason: reason.clone(), partial: FileStats::default() })
+            }
         };
-        FileResult {
-            path: display(path),
-            status,
-            findings: Vec::new(),
-        }
+        FileResult { path: display(path), status, findings: Vec::new() }
     }
 
     /// Scans one file; never panics on bad input, which becomes a `Skipped` or `Failed` status.
     pub fn scan_file(&self, path: &Path, size: u64, progress: &dyn Progress) -> FileResult {
+        let progress = FileProgress { inner: progress, sent: AtomicU64::new(0) };
+        let result = self.scan_opened(path, &progress);
+        progress.reach(size);
+        result
+    }
+
+    fn scan_opened(&self, path: &Path, progress: &FileProgress) -> FileResult {
         let shown = display(path);
-        let format = Format::of(path);
         let raw_read = Arc::new(AtomicU64::new(0));
-        match open(path, raw_read.clone()) {
-            Err(e) => FileResult {
-                path: shown,
-                status: FileStatus::Failed {
-                    reason: format!("cannot open: {e}"),
-                    bytes: 0,
-                    lines: 0,
-                },
-                findings: Vec::new(),
+        let opened = match open(path, self.limits, raw_read.clone()) {
+            Ok(o) => o,
+            Err(e) => {
+                let status = FileStatus::Failed { reason: format!("cannot open: {e}"), partial: FileStats::default() };
+                return FileResult { path: shown, status, findings: Vec::new() };
+            }
+        };
+        let Opened { content, compression, encoding, stored_bytes } = opened;
+        let format = match &content {
+            Content::Parquet(_) => Format::Parquet,
+            _ => Format::of(path),
+        };
+        let mut stats = FileStats {
+            format: format.name().to_string(),
+            compression: if compression.is_empty() {
+                "none".to_string()
+            } else {
+                compression.iter().map(|c| c.name()).collect::<Vec<_>>().join("+")
             },
-            Ok(Source::Buffer(buf)) => self.scan_buffer(shown, &buf, format, progress),
-            Ok(Source::Mapped(map)) => self.scan_buffer(shown, &map, format, progress),
-            Ok(Source::Stream {
-                reader,
-                compression,
-            }) => self.scan_stream(
-                shown,
-                reader,
-                compression.name(),
-                format,
-                size,
-                &raw_read,
-                progress,
-            ),
+            encoding: encoding.label(),
+            stored_bytes,
+            ..FileStats::default()
+        };
+        let mut findings = Vec::new();
+        let outcome = match content {
+            Content::Absent(why) => Outcome::Skipped(why),
+            Content::Parquet(file) => self.scan_parquet(&shown, &file, &mut stats, &mut findings),
+            Content::Bytes(bytes) => self.scan_bytes(&shown, &bytes, format, &mut stats, &mut findings, progress),
+            Content::Stream(reader) => {
+                self.scan_stream(&shown, reader, format, &mut stats, &mut findings, &raw_read, progress)
+            }
+        };
+        let status = match outcome {
+            Outcome::Done => FileStatus::Scanned(stats),
+            Outcome::Skipped(reason) => FileStatus::Skipped(reason),
+            Outcome::Failed(reason) => FileStatus::Failed { reason, partial: stats },
+        };
+        FileResult { path: shown, status, findings }
+    }
+
+    fn scan_bytes(
+        &self,
+        path: &str,
+        bytes: &Bytes,
+        format: Format,
+        stats: &mut FileStats,
+        findings: &mut Vec<Finding>,
+        progress: &dyn Progress,
+    ) -> Outcome {
+        let outcome = match (binary_reason(bytes), format) {
+            (Some(reason), _) => Outcome::Skipped(reason),
+            (None, Format::Csv | Format::Tsv) => {
+                self.scan_table(path, Cursor::new(&bytes[..]), format, stats, findings)
+            }
+            (None, _) => {
+                findings.extend(self.scan_buffer(path, bytes, format, stats, progress));
+                Outcome::Done
+            }
+        };
+        stats.bytes = bytes.len() as u64;
+        if bytes.changed_while_read() {
+            return Outcome::Failed(
+                "the file shrank while it was being scanned (read past its new end was caught); scan it again when it is not being written"
+                    .into(),
+            );
         }
+        outcome
     }
 
     /// Scans bytes already in memory as a file of `format`, in parallel chunks of whole lines.
+    /// Fills the size, line and record counts of `stats`.
     pub fn scan_buffer(
         &self,
-        path: String,
+        path: &str,
         buf: &[u8],
         format: Format,
+        stats: &mut FileStats,
         progress: &dyn Progress,
-    ) -> FileResult {
-        if let Some(reason) = binary_reason(buf) {
-            progress.advance(buf.len() as u64);
-            return FileResult {
-                path,
-                status: FileStatus::Skipped(reason),
-                findings: Vec::new(),
-            };
-        }
-        let scope = scope_of(format);
-        let chunks = split_lines(buf, self.chunk);
+    ) -> Vec<Finding> {
+        let (chunks, cut_lines) = split_lines(buf, self.chunk, self.max_line);
         let parts: Vec<BlockResult> = chunks
             .par_iter()
             .map(|r| {
-                let res = self.scan_block(&path, &buf[r.clone()], r.start as u64, scope);
+                let res = self.scan_block(path, &buf[r.clone()], r.start as u64, format);
                 progress.advance(r.len() as u64);
                 res
             })
             .collect();
+        stats.bytes = buf.len() as u64;
+        stats.lines = count_lines(buf);
+        stats.cut_lines = cut_lines;
         let mut findings = Vec::new();
         let mut lines_before = 0;
         for part in parts {
             findings.extend(part.findings.into_iter().map(|mut f| {
                 f.line += lines_before;
+                f.record = f.record.map(|r| r + lines_before);
                 f
             }));
             lines_before += part.newlines;
+            stats.records += part.records;
+            stats.malformed_records += part.malformed;
+            stats.invalid_utf8_bytes += part.invalid_utf8;
         }
-        let status = FileStatus::Scanned {
-            format: format.name().to_string(),
-            compression: "none".to_string(),
-            bytes: buf.len() as u64,
-            stored_bytes: buf.len() as u64,
-            lines: count_lines(buf),
-            cut_lines: 0,
-        };
-        FileResult {
-            path,
-            status,
-            findings,
-        }
+        findings
     }
 
     #[allow(clippy::too_many_arguments)]
     fn scan_stream(
         &self,
-        path: String,
-        reader: Box<dyn std::io::Read + Send>,
-        compression: &str,
+        path: &str,
+        reader: Box<dyn Read + Send>,
         format: Format,
-        size: u64,
+        stats: &mut FileStats,
+        findings: &mut Vec<Finding>,
         raw_read: &AtomicU64,
-        progress: &dyn Progress,
-    ) -> FileResult {
-        let scope = scope_of(format);
+        progress: &FileProgress,
+    ) -> Outcome {
+        let (head, reader) = peek_head(reader, 8192);
+        if let Some(reason) = binary_reason(&head) {
+            return Outcome::Skipped(reason);
+        }
+        if matches!(format, Format::Csv | Format::Tsv) {
+            return self.scan_table(path, reader, format, stats, findings);
+        }
         let mut blocks = LineBlocks::new(reader, self.chunk, self.max_line);
-        let (mut findings, mut offset, mut lines, mut last_byte) = (Vec::new(), 0u64, 0u64, b'\n');
-        let mut reported = 0;
+        let mut last_byte = b'\n';
         let failure = loop {
             let block = match blocks.next_block() {
                 Ok(Some(b)) => b,
                 Ok(None) => break None,
-                Err(e) => break Some(format!("corrupt or unreadable {compression} stream after {offset} decompressed bytes: {e}")),
-            };
-            if offset == 0 {
-                if let Some(reason) = binary_reason(block) {
-                    progress.advance(size);
-                    return FileResult {
-                        path,
-                        status: FileStatus::Skipped(reason),
-                        findings,
-                    };
+                Err(e) => {
+                    let what = if stats.compression == "none" { &stats.encoding } else { &stats.compression };
+                    break Some(format!("{what} stream failed after {} decoded bytes: {e}", stats.bytes));
                 }
-            }
-            let res = self.scan_block(&path, block, offset, scope);
+            };
+            let res = self.scan_block(path, block, stats.bytes, format);
             findings.extend(res.findings.into_iter().map(|mut f| {
-                f.line += lines;
+                f.line += stats.lines;
+                f.record = f.record.map(|r| r + stats.lines);
                 f
             }));
-            lines += res.newlines;
-            offset += block.len() as u64;
+            stats.lines += res.newlines;
+            stats.records += res.records;
+            stats.malformed_records += res.malformed;
+            stats.invalid_utf8_bytes += res.invalid_utf8;
+            stats.bytes += block.len() as u64;
             last_byte = *block.last().unwrap_or(&b'\n');
-            let now = raw_read.load(Ordering::Relaxed).min(size);
-            progress.advance(now - reported);
-            reported = now;
+            progress.reach(raw_read.load(Ordering::Relaxed).min(stats.stored_bytes));
         };
-        progress.advance(size.saturating_sub(reported));
-        lines += u64::from(last_byte != b'\n');
-        let status = match failure {
-            Some(reason) => FileStatus::Failed {
-                reason,
-                bytes: offset,
-                lines,
-            },
-            None => FileStatus::Scanned {
-                format: format.name().to_string(),
-                compression: compression.to_string(),
-                bytes: offset,
-                stored_bytes: size,
-                lines,
-                cut_lines: blocks.cut_lines,
-            },
+        stats.lines += u64::from(last_byte != b'\n');
+        stats.cut_lines = blocks.cut_lines;
+        failure.map_or(Outcome::Done, Outcome::Failed)
+    }
+
+    /// Scans a CSV or TSV file cell by cell; the column header is the cell's field name.
+    fn scan_table(
+        &self,
+        path: &str,
+        input: impl Read,
+        format: Format,
+        stats: &mut FileStats,
+        findings: &mut Vec<Finding>,
+    ) -> Outcome {
+        let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
+        let mut table = match Table::new(input, delimiter) {
+            Ok(t) => t,
+            Err(e) => return Outcome::Failed(format!("cannot read the {} header: {e}", format.name())),
         };
-        FileResult {
-            path,
-            status,
-            findings,
+        let mut matches = Vec::new();
+        let failure = loop {
+            let row = match table.next_row() {
+                Ok(Some(row)) => row,
+                Ok(None) => break None,
+                Err(e) => break Some(format!("{} parse failed after {} rows: {e}", format.name(), stats.records)),
+            };
+            stats.records += 1;
+            stats.lines = row.line;
+            stats.bytes += row.cells.iter().map(|(_, c)| c.len() as u64).sum::<u64>();
+            for (column, cell) in &row.cells {
+                let unit = Unit { line: row.line, offset: row.offset, record: Some(row.row), field: Some(column) };
+                self.scan_unit(path, cell, ContextScope::Line, unit, &mut matches, findings);
+            }
+        };
+        failure.map_or(Outcome::Done, Outcome::Failed)
+    }
+
+    fn scan_parquet(
+        &self,
+        path: &str,
+        file: &std::fs::File,
+        stats: &mut FileStats,
+        findings: &mut Vec<Finding>,
+    ) -> Outcome {
+        let mut matches = Vec::new();
+        let mut bytes = 0u64;
+        let result = parquet::for_each_cell(file, &mut |row, column, text| {
+            bytes += text.len() as u64;
+            let unit = Unit { line: row, offset: 0, record: Some(row), field: Some(column) };
+            self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, &mut matches, findings);
+        });
+        stats.bytes = bytes;
+        match result {
+            Ok(scan) => {
+                stats.records = scan.rows;
+                stats.lines = scan.rows;
+                stats.skipped_columns = scan.skipped_columns.len() as u64;
+                Outcome::Done
+            }
+            Err(e) => Outcome::Failed(format!("cannot read Parquet (corrupt or truncated?): {e}")),
         }
     }
 
     /// Runs the engine over one block of whole lines starting at byte `offset` of the file.
     /// Line numbers in the result count from 1 at the block's first line.
-    fn scan_block(
-        &self,
-        path: &str,
-        block: &[u8],
-        offset: u64,
-        scope: ContextScope,
-    ) -> BlockResult {
+    fn scan_block(&self, path: &str, block: &[u8], offset: u64, format: Format) -> BlockResult {
+        let mut res = BlockResult {
+            newlines: memchr::memchr_iter(b'\n', block).count() as u64,
+            invalid_utf8: invalid_utf8_bytes(block) as u64,
+            ..BlockResult::default()
+        };
         let mut matches = Vec::new();
-        self.engine.scan(block, scope, &mut matches);
-        let mut findings = Vec::with_capacity(matches.len());
-        // Matches are sorted by start, so one forward walk over the newlines locates them all.
-        let (mut line, mut line_start, mut pos) = (1u64, 0usize, 0usize);
-        for m in &matches {
-            for nl in memchr::memchr_iter(b'\n', &block[pos..m.start]) {
-                line += 1;
-                line_start = pos + nl + 1;
-            }
-            pos = m.start;
-            findings.push(self.finding(path, block, m, line, line_start, offset));
+        if !matches!(format, Format::Jsonl | Format::Json) {
+            let unit = Unit { line: 1, offset, record: None, field: None };
+            self.scan_unit(path, block, ContextScope::Block, unit, &mut matches, &mut res.findings);
+            return res;
         }
-        let newlines = memchr::memchr_iter(b'\n', block).count() as u64;
-        BlockResult { findings, newlines }
+        let mut line_start = 0;
+        for (index, line) in block.split(|&b| b == b'\n').enumerate() {
+            let line_no = index as u64 + 1;
+            let here = offset + line_start as u64;
+            line_start += line.len() + 1;
+            let trimmed = line.trim_ascii();
+            if trimmed.is_empty() {
+                continue;
+            }
+            match serde_json::from_slice::<serde_json::Value>(trimmed) {
+                Ok(value) => {
+                    res.records += 1;
+                    json_values(&value, &mut |field, name, text| {
+                        let unit = Unit { line: line_no, offset: here, record: Some(line_no), field: Some(field) };
+                        self.scan_named(path, text.as_bytes(), name, unit, &mut matches, &mut res.findings);
+                    });
+                }
+                Err(_) => {
+                    // A pretty-printed .json document has many lines that are not JSON alone;
+                    // only a .jsonl line that does not parse is a malformed record.
+                    res.malformed += u64::from(format == Format::Jsonl);
+                    let unit = Unit { line: line_no, offset: here, record: None, field: None };
+                    self.scan_unit(path, line, ContextScope::Line, unit, &mut matches, &mut res.findings);
+                }
+            }
+        }
+        res
     }
 
-    fn finding(
+    /// Scans one decoded value whose field name (`name`) may be context.
+    fn scan_named(
         &self,
         path: &str,
-        block: &[u8],
-        m: &Match,
-        line: u64,
-        line_start: usize,
-        offset: u64,
-    ) -> Finding {
-        let spec = &self.engine.detectors()[m.detector].spec;
-        Finding {
-            path: path.to_string(),
-            line,
-            start: (m.start - line_start) as u64,
-            end: (m.end - line_start) as u64,
-            offset: offset + m.start as u64,
-            detector: spec.id.clone(),
-            category: spec.category,
-            confidence: m.confidence,
-            masked: m.masked.clone(),
-            fingerprint: self.key.fingerprint(&spec.id, &m.normalized),
-            value: self
-                .show_values
-                .then(|| String::from_utf8_lossy(&block[m.start..m.end]).into_owned()),
-            detail: m.detail.clone(),
+        text: &[u8],
+        name: &str,
+        unit: Unit,
+        matches: &mut Vec<Match>,
+        out: &mut Vec<Finding>,
+    ) {
+        matches.clear();
+        self.engine.scan_field(text, ContextScope::Line, Some(name), matches);
+        self.emit(path, text, unit, matches, out);
+    }
+
+    fn scan_unit(
+        &self,
+        path: &str,
+        text: &[u8],
+        scope: ContextScope,
+        unit: Unit,
+        matches: &mut Vec<Match>,
+        out: &mut Vec<Finding>,
+    ) {
+        matches.clear();
+        let name = unit.field;
+        self.engine.scan_field(text, scope, name, matches);
+        self.emit(path, text, unit, matches, out);
+    }
+
+    /// Turns matches in `text` into findings. For text units, lines are counted from the unit's
+    /// first line and `start`/`end` are offsets in the line; for record values they are offsets
+    /// in the decoded value and `offset` is the record's.
+    fn emit(&self, path: &str, text: &[u8], unit: Unit, matches: &[Match], out: &mut Vec<Finding>) {
+        let (mut line, mut line_start, mut pos) = (unit.line, 0usize, 0usize);
+        for m in matches {
+            if unit.record.is_none() {
+                // Matches are sorted by start, so one forward walk over the newlines locates them.
+                for nl in memchr::memchr_iter(b'\n', &text[pos..m.start]) {
+                    line += 1;
+                    line_start = pos + nl + 1;
+                }
+                pos = m.start;
+            }
+            let spec = &self.engine.detectors()[m.detector].spec;
+            out.push(Finding {
+                path: path.to_string(),
+                line,
+                record: unit.record,
+                field: unit.field.map(str::to_string),
+                start: (m.start - line_start) as u64,
+                end: (m.end - line_start) as u64,
+                offset: if unit.record.is_some() { unit.offset } else { unit.offset + m.start as u64 },
+                detector: spec.id.clone(),
+                category: spec.category,
+                confidence: m.confidence,
+                masked: m.masked.clone(),
+                fingerprint: self.key.fingerprint(&spec.id, &m.normalized),
+                value: self.show_values.then(|| String::from_utf8_lossy(&text[m.start..m.end]).into_owned()),
+                detail: m.detail.clone(),
+            });
         }
     }
 }
 
-fn scope_of(format: Format) -> ContextScope {
-    if format.line_records() {
-        ContextScope::Line
-    } else {
-        ContextScope::Block
-    }
+enum Outcome {
+    Done,
+    Skipped(String),
+    Failed(String),
 }
 
 /// A path as reports show it: `/`-separated, lossy for non-UTF-8 names.
@@ -333,97 +484,212 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn located(findings: &[Finding]) -> Vec<(u64, u64, u64, u64, String)> {
-        findings
-            .iter()
-            .map(|f| (f.line, f.start, f.end, f.offset, f.detector.clone()))
-            .collect()
+    /// (line, record, field, start, end, detector): where a finding is and what found it.
+    type Located = (u64, Option<u64>, Option<String>, u64, u64, String);
+
+    fn located(findings: &[Finding]) -> Vec<Located> {
+        findings.iter().map(|f| (f.line, f.record, f.field.clone(), f.start, f.end, f.detector.clone())).collect()
     }
 
-    const TEXT: &str =
-        "intro line\nTel: 9123 4567 and HKID A123456(3)\n\n電郵 a.b@example.com\nlast 6123-4567";
+    const TEXT: &str = "intro line\nTel: 9123 4567 and HKID A123456(3)\n\n電郵 a.b@example.com\nlast 6123-4567";
+
+    struct Fixture {
+        engine: Engine,
+        key: FingerprintKey,
+        dir: tempfile::TempDir,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            Fixture {
+                engine: Engine::builtin().unwrap(),
+                key: FingerprintKey::from_bytes([7; 32], "test"),
+                dir: tempfile::tempdir().unwrap(),
+            }
+        }
+        fn scanner(&self) -> Scanner<'_> {
+            Scanner::new(&self.engine, &self.key)
+        }
+        fn write(&self, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+            let p = self.dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        }
+        fn scan(&self, name: &str, bytes: &[u8]) -> FileResult {
+            let p = self.write(name, bytes);
+            self.scanner().scan_file(&p, bytes.len() as u64, &())
+        }
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
 
     #[test]
     fn chunk_edges_neither_lose_nor_double_a_match() {
-        let engine = Engine::builtin().unwrap();
-        let key = FingerprintKey::from_bytes([7; 32], "test");
-        let mut scanner = Scanner::new(&engine, &key);
-        let whole = scanner.scan_buffer("t".into(), TEXT.as_bytes(), Format::Text, &());
-        assert_eq!(whole.findings.len(), 4);
-        assert_eq!((whole.findings[0].line, whole.findings[0].start), (2, 5));
+        let fx = Fixture::new();
+        let mut scanner = fx.scanner();
+        let mut stats = FileStats::default();
+        let whole = scanner.scan_buffer("t", TEXT.as_bytes(), Format::Text, &mut stats, &());
+        assert_eq!(whole.len(), 4);
+        assert_eq!((whole[0].line, whole[0].start), (2, 5));
         for chunk in 1..TEXT.len() + 1 {
             scanner.chunk = chunk;
-            let split = scanner.scan_buffer("t".into(), TEXT.as_bytes(), Format::Text, &());
-            assert_eq!(
-                located(&split.findings),
-                located(&whole.findings),
-                "chunk {chunk}"
-            );
-            assert_eq!(split.status, whole.status);
+            let mut split_stats = FileStats::default();
+            let split = scanner.scan_buffer("t", TEXT.as_bytes(), Format::Text, &mut split_stats, &());
+            assert_eq!(located(&split), located(&whole), "chunk {chunk}");
+            assert_eq!(split_stats, stats);
         }
     }
 
     #[test]
-    fn a_gzip_stream_locates_findings_like_the_plain_file() {
-        let engine = Engine::builtin().unwrap();
-        let key = FingerprintKey::from_bytes([7; 32], "test");
-        let dir = tempfile::tempdir().unwrap();
-        let plain = dir.path().join("a.txt");
-        std::fs::write(&plain, TEXT).unwrap();
-        let gz = dir.path().join("a.txt.gz");
-        let mut enc = flate2::write::GzEncoder::new(
-            std::fs::File::create(&gz).unwrap(),
-            flate2::Compression::default(),
+    fn compressed_and_transcoded_files_give_the_plain_findings() {
+        let fx = Fixture::new();
+        let plain = fx.scan("a.txt", TEXT.as_bytes());
+        let utf16le: Vec<u8> =
+            [0xff, 0xfe].into_iter().chain(TEXT.encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let utf16be: Vec<u8> =
+            [0xfe, 0xff].into_iter().chain(TEXT.encode_utf16().flat_map(|u| u.to_be_bytes())).collect();
+        let zst = zstd::encode_all(TEXT.as_bytes(), 3).unwrap();
+        let nested = zstd::encode_all(&gzip(TEXT.as_bytes())[..], 3).unwrap();
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        bz.write_all(TEXT.as_bytes()).unwrap();
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(TEXT.as_bytes()).unwrap();
+        let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+            ("a.txt.gz", gzip(TEXT.as_bytes()), "gzip", "UTF-8"),
+            ("a.txt.zst", zst, "zstd", "UTF-8"),
+            ("a.txt.bz2", bz.finish().unwrap(), "bzip2", "UTF-8"),
+            ("a.txt.xz", xz.finish().unwrap(), "xz", "UTF-8"),
+            ("renamed.bin", nested, "zstd+gzip", "UTF-8"),
+            ("a16le.txt", utf16le, "none", "UTF-16LE"),
+            ("a16be.txt", utf16be, "none", "UTF-16BE"),
+        ];
+        for (name, bytes, compression, encoding) in cases {
+            let got = fx.scan(name, &bytes);
+            let FileStatus::Scanned(stats) = &got.status else { panic!("{name}: {:?}", got.status) };
+            assert_eq!((stats.compression.as_str(), stats.encoding.as_str()), (compression, encoding), "{name}");
+            assert_eq!(stats.lines, 5, "{name}");
+            assert_eq!(located(&got.findings), located(&plain.findings), "{name}");
+        }
+    }
+
+    #[test]
+    fn big5_hkscs_text_is_decoded_before_matching() {
+        let fx = Fixture::new();
+        let text =
+            "香港身份證號碼：Ａ１２３４５６（３），聯絡電話：９１２３ ４５６７。陳大文先生住在九龍城。\n".repeat(3);
+        let (big5, _, unmappable) = encoding_rs::BIG5.encode(&text);
+        assert!(!unmappable);
+        let got = fx.scan("legacy.txt", &big5);
+        let FileStatus::Scanned(stats) = &got.status else { panic!("{:?}", got.status) };
+        assert_eq!(stats.encoding, "Big5-HKSCS");
+        let ids: Vec<&str> = got.findings.iter().map(|f| f.detector.as_str()).collect();
+        assert_eq!(ids, ["hkid", "hk_phone"].repeat(3));
+    }
+
+    #[test]
+    fn jsonl_values_are_decoded_and_named_by_field() {
+        let fx = Fixture::new();
+        let jsonl = concat!(
+            r#"{"text": "\u8eab\u4efd\u8b49 A123456(3)", "meta": {"author": "mail a.b@example.com"}}"#,
+            "\n",
+            "not json but Tel: 9123 4567\n",
+            r#"{"messages": [{"content": "x"}, {"content": "call 6123 4567"}], "phone": 91234567, "count": 91234567}"#,
+            "\n"
         );
-        enc.write_all(TEXT.as_bytes()).unwrap();
-        enc.finish().unwrap();
-        let mut scanner = Scanner::new(&engine, &key);
-        let want = scanner.scan_file(&plain, TEXT.len() as u64, &());
-        for chunk in [1, 7, 64] {
-            scanner.chunk = chunk;
-            let got = scanner.scan_file(&gz, 0, &());
-            assert_eq!(
-                located(&got.findings),
-                located(&want.findings),
-                "chunk {chunk}"
-            );
-            let FileStatus::Scanned {
-                lines,
-                bytes,
-                compression,
-                ..
-            } = &got.status
-            else {
-                panic!("{:?}", got.status)
-            };
-            assert_eq!(
-                (*lines, *bytes, compression.as_str()),
-                (5, TEXT.len() as u64, "gzip")
-            );
+        let got = fx.scan("a.jsonl", jsonl.as_bytes());
+        let FileStatus::Scanned(stats) = &got.status else { panic!("{:?}", got.status) };
+        assert_eq!((stats.records, stats.malformed_records, stats.lines), (2, 1, 3));
+        let want: Vec<Located> = vec![
+            (1, Some(1), Some("meta.author".into()), 5, 20, "email".into()),
+            (1, Some(1), Some("text".into()), 10, 20, "hkid".into()),
+            (2, None, None, 18, 27, "hk_phone".into()),
+            (3, Some(3), Some("count".into()), 0, 8, "hk_phone".into()),
+            (3, Some(3), Some("messages[1].content".into()), 5, 14, "hk_phone".into()),
+            (3, Some(3), Some("phone".into()), 0, 8, "hk_phone".into()),
+        ];
+        assert_eq!(located(&got.findings), want);
+        let by_field = |f: &str| got.findings.iter().find(|x| x.field.as_deref() == Some(f)).unwrap().confidence;
+        assert!(by_field("phone") > by_field("count"), "a field named phone is context");
+    }
+
+    #[test]
+    fn csv_cells_are_named_by_column_and_multi_line_cells_kept() {
+        let fx = Fixture::new();
+        let csv = "name,phone,notes\nChan,9123 4567,\"moved;\nnew HKID A123456(3)\"\nLee,6123 4567,\n";
+        let got = fx.scan("people.csv", csv.as_bytes());
+        let FileStatus::Scanned(stats) = &got.status else { panic!("{:?}", got.status) };
+        assert_eq!(stats.records, 2);
+        let want: Vec<Located> = vec![
+            (2, Some(1), Some("phone".into()), 0, 9, "hk_phone".into()),
+            (2, Some(1), Some("notes".into()), 16, 26, "hkid".into()),
+            (4, Some(2), Some("phone".into()), 0, 9, "hk_phone".into()),
+        ];
+        assert_eq!(located(&got.findings), want);
+        let tsv = csv.replace(',', "\t");
+        assert_eq!(located(&fx.scan("people.tsv", tsv.as_bytes()).findings), want);
+    }
+
+    #[test]
+    fn a_corrupt_stream_fails_with_its_reason_and_keeps_earlier_findings() {
+        let fx = Fixture::new();
+        // Varied lines, so the compressed stream has many blocks and half of it decodes to something.
+        let lines: Vec<u8> =
+            (0..40_000).flat_map(|i| format!("{{\"id\": {i}, \"text\": \"Tel: 9123 4567\"}}\n").into_bytes()).collect();
+        for (name, mut bytes) in
+            [("bad.jsonl.gz", gzip(&lines)), ("bad.jsonl.zst", zstd::encode_all(&lines[..], 3).unwrap())]
+        {
+            let cut = bytes.len() / 2;
+            bytes.truncate(cut);
+            let got = fx.scan(name, &bytes);
+            let FileStatus::Failed { reason, partial } = &got.status else { panic!("{name}: {:?}", got.status) };
+            assert!(reason.contains("stream failed"), "{name}: {reason}");
+            assert!(!got.findings.is_empty() && partial.records > 0, "{name}");
         }
     }
 
     #[test]
-    fn a_corrupt_gzip_fails_with_its_reason_and_keeps_earlier_findings() {
-        let engine = Engine::builtin().unwrap();
-        let key = FingerprintKey::from_bytes([7; 32], "test");
-        let dir = tempfile::tempdir().unwrap();
-        let gz = dir.path().join("bad.jsonl.gz");
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        for _ in 0..2000 {
-            enc.write_all(b"{\"text\": \"Tel: 9123 4567\"}\n").unwrap();
-        }
-        let mut bytes = enc.finish().unwrap();
-        let cut = bytes.len() / 2;
-        bytes.truncate(cut);
-        std::fs::write(&gz, &bytes).unwrap();
-        let mut scanner = Scanner::new(&engine, &key);
-        scanner.chunk = 4096;
-        let got = scanner.scan_file(&gz, cut as u64, &());
-        let FileStatus::Failed { reason, .. } = &got.status else {
-            panic!("{:?}", got.status)
-        };
-        assert!(reason.contains("gzip"), "{reason}");
-        assert!(!got.findings.is_empty());
+    fn a_compression_bomb_stops_at_the_limit() {
+        let fx = Fixture::new();
+        // 300 MiB of text lines from a small gzip: one member of 1 MiB of lines, repeated
+        // (gzip readers decode concatenated members as one stream).
+        let line = b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&line.repeat((1 << 20) / line.len())).unwrap();
+        let member = enc.finish().unwrap();
+        let bomb = member.repeat(300);
+        assert!((300 << 20) / bomb.len() > 200, "the bomb expands past the limit");
+        let got = fx.scan("bomb.txt.gz", &bomb);
+        let FileStatus::Failed { reason, partial } = &got.status else { panic!("{:?}", got.status) };
+        assert!(reason.contains("compression bomb"), "{reason}");
+        assert!(partial.bytes <= crate::corpus::open::EXPANSION_FLOOR.max(200 * bomb.len() as u64));
+    }
+
+    #[test]
+    fn git_lfs_pointers_are_reported_not_scanned() {
+        let fx = Fixture::new();
+        let p = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+        let got = fx.scan("shard.jsonl", p);
+        let FileStatus::Skipped(reason) = &got.status else { panic!("{:?}", got.status) };
+        assert!(reason.contains("LFS"), "{reason}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_shrinks_under_its_map_fails_instead_of_crashing() {
+        let fx = Fixture::new();
+        let text = "Tel: 9123 4567\n".repeat((crate::corpus::open::MAP_THRESHOLD as usize * 2) / 15);
+        let path = fx.write("shrinks.txt", text.as_bytes());
+        let opened = open(&path, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
+        let Content::Bytes(bytes @ Bytes::Mapped(_)) = opened.content else { panic!("a large file is mapped") };
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(4096).unwrap();
+        let mut stats = FileStats::default();
+        let mut findings = Vec::new();
+        let outcome = fx.scanner().scan_bytes("shrinks.txt", &bytes, Format::Text, &mut stats, &mut findings, &());
+        let Outcome::Failed(reason) = outcome else { panic!("the change must be reported") };
+        assert!(reason.contains("shrank"), "{reason}");
     }
 }

@@ -20,6 +20,7 @@ pub struct Summary {
     /// Files scanned by format and by compression.
     pub formats: BTreeMap<String, u64>,
     pub compression: BTreeMap<String, u64>,
+    pub encodings: BTreeMap<String, u64>,
     pub skipped: Vec<FileIssue>,
     pub failed: Vec<FileIssue>,
     pub detectors: BTreeMap<String, DetectorSummary>,
@@ -38,6 +39,13 @@ pub struct FileCounts {
     pub lines: u64,
     /// Lines longer than the reader's limit, scanned in pieces.
     pub cut_lines: u64,
+    /// Structured records (JSONL lines, CSV rows, Parquet rows) and JSONL lines that did not parse.
+    pub records: u64,
+    pub malformed_records: u64,
+    /// Files with bytes that are not valid UTF-8 (scanned as they are).
+    pub with_invalid_utf8: u64,
+    /// Parquet columns not scanned because of their type.
+    pub skipped_columns: u64,
     /// Files that contain at least one copyright or licence finding.
     pub with_rights_signal: u64,
 }
@@ -86,32 +94,43 @@ pub struct LicenceSummary {
     pub sa: bool,
 }
 
+/// What reading one file measured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileStats {
+    pub format: String,
+    /// `none`, or the compression layers outermost first (`zstd+gzip`).
+    pub compression: String,
+    pub encoding: String,
+    /// Bytes of decoded text scanned.
+    pub bytes: u64,
+    pub stored_bytes: u64,
+    pub lines: u64,
+    /// Structured records: JSONL lines that parse, CSV rows, Parquet rows.
+    pub records: u64,
+    /// JSONL lines that do not parse (scanned as text).
+    pub malformed_records: u64,
+    /// Lines longer than the limit, scanned in pieces.
+    pub cut_lines: u64,
+    pub invalid_utf8_bytes: u64,
+    /// Parquet columns of types not scanned (nested, binary …).
+    pub skipped_columns: u64,
+}
+
 /// What the scan learned about one file, ready to fold into a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
-    Scanned {
-        format: String,
-        compression: String,
-        bytes: u64,
-        stored_bytes: u64,
-        lines: u64,
-        cut_lines: u64,
-    },
+    Scanned(FileStats),
     Skipped(String),
-    /// Could not be scanned to the end; findings up to the failure are kept.
+    /// Could not be scanned to the end; findings up to the failure are kept and counted.
     Failed {
         reason: String,
-        bytes: u64,
-        lines: u64,
+        partial: FileStats,
     },
 }
 
 fn union_years(a: Option<YearRange>, b: Option<YearRange>) -> Option<YearRange> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(YearRange {
-            from: a.from.min(b.from),
-            to: a.to.max(b.to),
-        }),
+        (Some(a), Some(b)) => Some(YearRange { from: a.from.min(b.from), to: a.to.max(b.to) }),
         (a, b) => a.or(b),
     }
 }
@@ -130,11 +149,7 @@ fn add_map<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>)
 
 impl Summary {
     pub fn new(key_id: &str, detectors: &[Detector]) -> Self {
-        let mut s = Summary {
-            schema_version: SCHEMA_VERSION,
-            key_id: key_id.to_string(),
-            ..Default::default()
-        };
+        let mut s = Summary { schema_version: SCHEMA_VERSION, key_id: key_id.to_string(), ..Default::default() };
         for d in detectors {
             s.detectors.insert(
                 d.spec.id.clone(),
@@ -152,47 +167,45 @@ impl Summary {
     /// Folds one file: its status and its findings (sorted by position).
     pub fn add_file(&mut self, path: &str, status: &FileStatus, findings: &[Finding]) {
         match status {
-            FileStatus::Scanned {
-                format,
-                compression,
-                bytes,
-                stored_bytes,
-                lines,
-                cut_lines,
-            } => {
+            FileStatus::Scanned(stats) => {
                 self.files.scanned += 1;
-                self.files.bytes += bytes;
-                self.files.stored_bytes += stored_bytes;
-                self.files.lines += lines;
-                self.files.cut_lines += cut_lines;
-                *self.formats.entry(format.clone()).or_default() += 1;
-                *self.compression.entry(compression.clone()).or_default() += 1;
+                self.add_stats(stats);
             }
             FileStatus::Skipped(reason) => {
                 self.files.skipped += 1;
-                self.skipped.push(FileIssue {
-                    path: path.to_string(),
-                    reason: reason.clone(),
-                });
+                insert_sorted(&mut self.skipped, FileIssue { path: path.to_string(), reason: reason.clone() });
             }
-            FileStatus::Failed {
-                reason,
-                bytes,
-                lines,
-            } => {
+            FileStatus::Failed { reason, partial } => {
                 self.files.failed += 1;
-                self.files.bytes += bytes;
-                self.files.lines += lines;
-                self.failed.push(FileIssue {
-                    path: path.to_string(),
-                    reason: reason.clone(),
-                });
+                self.add_stats(partial);
+                insert_sorted(&mut self.failed, FileIssue { path: path.to_string(), reason: reason.clone() });
             }
         }
         if findings.iter().any(|f| f.category == Category::Copyright) {
             self.files.with_rights_signal += 1;
         }
         self.add_findings(path, findings);
+    }
+
+    fn add_stats(&mut self, st: &FileStats) {
+        let f = &mut self.files;
+        f.bytes += st.bytes;
+        f.stored_bytes += st.stored_bytes;
+        f.lines += st.lines;
+        f.cut_lines += st.cut_lines;
+        f.records += st.records;
+        f.malformed_records += st.malformed_records;
+        f.with_invalid_utf8 += u64::from(st.invalid_utf8_bytes > 0);
+        f.skipped_columns += st.skipped_columns;
+        for (map, key) in [
+            (&mut self.formats, &st.format),
+            (&mut self.compression, &st.compression),
+            (&mut self.encodings, &st.encoding),
+        ] {
+            if !key.is_empty() {
+                *map.entry(key.clone()).or_default() += 1;
+            }
+        }
     }
 
     fn add_findings(&mut self, path: &str, findings: &[Finding]) {
@@ -218,9 +231,7 @@ impl Summary {
             }
             match &f.detail {
                 Detail::Notice { holder, years } => {
-                    let name = holder
-                        .clone()
-                        .unwrap_or_else(|| "(holder not stated)".to_string());
+                    let name = holder.clone().unwrap_or_else(|| "(holder not stated)".to_string());
                     let h = self.copyright.holders.entry(name.clone()).or_default();
                     h.notices += 1;
                     h.years = union_years(h.years, *years);
@@ -245,10 +256,7 @@ impl Summary {
     /// different fingerprint keys cannot be merged: their distinct-value counts would be wrong.
     pub fn merge(&mut self, other: &Summary) -> Result<(), MergeError> {
         if !self.key_id.is_empty() && !other.key_id.is_empty() && self.key_id != other.key_id {
-            return Err(MergeError::KeyMismatch {
-                ours: self.key_id.clone(),
-                theirs: other.key_id.clone(),
-            });
+            return Err(MergeError::KeyMismatch { ours: self.key_id.clone(), theirs: other.key_id.clone() });
         }
         if self.key_id.is_empty() {
             self.key_id = other.key_id.clone();
@@ -262,9 +270,14 @@ impl Summary {
         f.stored_bytes += o.stored_bytes;
         f.lines += o.lines;
         f.cut_lines += o.cut_lines;
+        f.records += o.records;
+        f.malformed_records += o.malformed_records;
+        f.with_invalid_utf8 += o.with_invalid_utf8;
+        f.skipped_columns += o.skipped_columns;
         f.with_rights_signal += o.with_rights_signal;
         add_map(&mut self.formats, &other.formats);
         add_map(&mut self.compression, &other.compression);
+        add_map(&mut self.encodings, &other.encodings);
         for issue in &other.skipped {
             insert_sorted(&mut self.skipped, issue.clone());
         }
@@ -323,6 +336,8 @@ mod tests {
         Finding {
             path: path.into(),
             line,
+            record: None,
+            field: None,
             start: 0,
             end: 1,
             offset: 0,
@@ -337,27 +352,21 @@ mod tests {
     }
 
     fn scanned(lines: u64) -> FileStatus {
-        FileStatus::Scanned {
+        FileStatus::Scanned(FileStats {
             format: "text".into(),
             compression: "none".into(),
+            encoding: "UTF-8".into(),
             bytes: 10,
             stored_bytes: 10,
             lines,
-            cut_lines: 0,
-        }
+            ..FileStats::default()
+        })
     }
 
     fn files() -> Vec<(String, FileStatus, Vec<Finding>)> {
-        let notice = |h: &str, y: u16| Detail::Notice {
-            holder: Some(h.into()),
-            years: Some(YearRange { from: y, to: y }),
-        };
-        let cc = Detail::Licence {
-            id: "CC-BY-NC-4.0".into(),
-            nc: true,
-            nd: false,
-            sa: false,
-        };
+        let notice =
+            |h: &str, y: u16| Detail::Notice { holder: Some(h.into()), years: Some(YearRange { from: y, to: y }) };
+        let cc = Detail::Licence { id: "CC-BY-NC-4.0".into(), nc: true, nd: false, sa: false };
         vec![
             (
                 "a.txt".into(),
@@ -381,22 +390,11 @@ mod tests {
                 "d.gz".into(),
                 FileStatus::Failed {
                     reason: "corrupt".into(),
-                    bytes: 4,
-                    lines: 1,
+                    partial: FileStats { bytes: 4, lines: 1, ..FileStats::default() },
                 },
-                vec![finding(
-                    "d.gz",
-                    1,
-                    "copyright_notice",
-                    "n2",
-                    notice("Acme", 2023),
-                )],
+                vec![finding("d.gz", 1, "copyright_notice", "n2", notice("Acme", 2023))],
             ),
-            (
-                "e.md".into(),
-                scanned(1),
-                vec![finding("e.md", 1, "creative_commons", "l1", cc)],
-            ),
+            ("e.md".into(), scanned(1), vec![finding("e.md", 1, "creative_commons", "l1", cc)]),
         ]
     }
 
@@ -417,13 +415,7 @@ mod tests {
         assert_eq!(whole.detectors["hk_phone"].fingerprints.len(), 2);
         assert_eq!(whole.detectors["hk_phone"].lines, 2);
         assert_eq!(whole.detectors["hk_phone"].files, 2);
-        assert_eq!(
-            whole.copyright.holders["Acme"].years,
-            Some(YearRange {
-                from: 2019,
-                to: 2023
-            })
-        );
+        assert_eq!(whole.copyright.holders["Acme"].years, Some(YearRange { from: 2019, to: 2023 }));
         assert_eq!(whole.files.with_rights_signal, 3);
         for cut in 0..=all.len() {
             let (a, b) = all.split_at(cut);

@@ -23,11 +23,7 @@ fn planted_corpus() -> tempfile::TempDir {
         "HKID A123456(3), tel +852 9123 4567, mail chan.taiman@example.com.hk\n身份證Ｃ６６８６６８（９）\n",
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("b.jsonl"),
-        "{\"text\": \"WhatsApp 91234567\"}\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("b.jsonl"), "{\"text\": \"WhatsApp 91234567\"}\n").unwrap();
     dir
 }
 
@@ -48,19 +44,12 @@ fn no_output_holds_a_raw_value_unless_asked() {
     let corpus = planted_corpus();
     for format in ["jsonl", "csv", "parquet"] {
         let out = tempfile::tempdir().unwrap();
-        let assert = govscan()
-            .args(["scan", "--format", format, "--out"])
-            .arg(out.path())
-            .arg(corpus.path())
-            .assert()
-            .code(0);
+        let assert =
+            govscan().args(["scan", "--format", format, "--out"]).arg(out.path()).arg(corpus.path()).assert().code(0);
         let stderr = assert.get_output().stderr.clone();
         let mut outputs = all_output_bytes(out.path());
         outputs.push(("stderr".into(), stderr));
-        assert!(
-            outputs.len() >= 4,
-            "{format}: findings, summary, datasheet and stderr"
-        );
+        assert!(outputs.len() >= 4, "{format}: findings, summary, datasheet and stderr");
         for (name, bytes) in &outputs {
             for v in PLANTED {
                 assert!(!contains(bytes, v), "{format}: {name} leaks {v}");
@@ -73,21 +62,13 @@ fn no_output_holds_a_raw_value_unless_asked() {
 fn show_values_puts_raw_values_in_findings_only() {
     let corpus = planted_corpus();
     let out = tempfile::tempdir().unwrap();
-    govscan()
-        .args(["scan", "-q", "--show-values", "--out"])
-        .arg(out.path())
-        .arg(corpus.path())
-        .assert()
-        .code(0);
+    govscan().args(["scan", "-q", "--show-values", "--out"]).arg(out.path()).arg(corpus.path()).assert().code(0);
     let findings = std::fs::read(out.path().join("findings.jsonl")).unwrap();
     assert!(contains(&findings, "A123456(3)"));
     assert!(contains(&findings, "Ｃ６６８６６８（９）"));
     for name in ["summary.json", "datasheet.md"] {
         let bytes = std::fs::read(out.path().join(name)).unwrap();
-        assert!(
-            !PLANTED.iter().any(|v| contains(&bytes, v)),
-            "{name} leaks a value"
-        );
+        assert!(!PLANTED.iter().any(|v| contains(&bytes, v)), "{name} leaks a value");
     }
 }
 
@@ -95,41 +76,24 @@ fn show_values_puts_raw_values_in_findings_only() {
 fn csv_and_parquet_hold_the_same_rows_as_jsonl() {
     let corpus = planted_corpus();
     let jsonl = tempfile::tempdir().unwrap();
-    govscan()
-        .args(["scan", "-q", "--out"])
-        .arg(jsonl.path())
-        .arg(corpus.path())
-        .assert()
-        .code(0);
+    govscan().args(["scan", "-q", "--out"]).arg(jsonl.path()).arg(corpus.path()).assert().code(0);
     let n = read_findings(jsonl.path()).len();
     assert!(n >= 4);
     let csv = tempfile::tempdir().unwrap();
-    govscan()
-        .args(["scan", "-q", "--format", "csv", "--out"])
-        .arg(csv.path())
-        .arg(corpus.path())
-        .assert()
-        .code(0);
+    govscan().args(["scan", "-q", "--format", "csv", "--out"]).arg(csv.path()).arg(corpus.path()).assert().code(0);
     let text = std::fs::read_to_string(csv.path().join("findings.csv")).unwrap();
     let mut lines = text.lines();
     assert!(lines
         .next()
         .unwrap()
-        .starts_with("path,line,start,end,offset,detector,category,confidence,masked,fingerprint"));
+        .starts_with("path,line,record,field,start,end,offset,detector,category,confidence,masked,fingerprint"));
     assert_eq!(lines.count(), n);
     let pq = tempfile::tempdir().unwrap();
-    govscan()
-        .args(["scan", "-q", "--format", "parquet", "--out"])
-        .arg(pq.path())
-        .arg(corpus.path())
-        .assert()
-        .code(0);
+    govscan().args(["scan", "-q", "--format", "parquet", "--out"]).arg(pq.path()).arg(corpus.path()).assert().code(0);
     let bytes = std::fs::read(pq.path().join("findings.parquet")).unwrap();
     assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
     use polars::prelude::*;
-    let df = ParquetReader::new(std::io::Cursor::new(bytes))
-        .finish()
-        .unwrap();
+    let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().unwrap();
     assert_eq!(df.height(), n);
 }
 
@@ -138,41 +102,25 @@ fn bad_files_are_reported_and_the_rest_is_scanned() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.txt"), "Tel: 9123 4567\n").unwrap();
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(&b"{\"text\": \"mail a.b@example.com\"}\n".repeat(5000))
-        .unwrap();
+    enc.write_all(&b"{\"text\": \"mail a.b@example.com\"}\n".repeat(5000)).unwrap();
     let gz = enc.finish().unwrap();
     std::fs::write(dir.path().join("truncated.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
     std::fs::write(dir.path().join("blob.dat"), [0u8, 1, 2, 3, 0, 255]).unwrap();
     std::fs::write(dir.path().join("empty.txt"), "").unwrap();
     let out = tempfile::tempdir().unwrap();
-    let assert = govscan()
-        .args(["scan", "--out"])
-        .arg(out.path())
-        .arg(dir.path())
-        .assert()
-        .code(3);
+    let assert = govscan().args(["scan", "--out"]).arg(out.path()).arg(dir.path()).assert().code(3);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("truncated.jsonl.gz"), "{stderr}");
     let summary = read_json(&out.path().join("summary.json"));
     assert_eq!(summary["files"]["scanned"], 2, "good.txt and empty.txt");
     assert_eq!(summary["files"]["failed"], 1);
     assert_eq!(summary["files"]["skipped"], 1);
-    assert!(summary["failed"][0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("gzip"));
-    assert!(summary["skipped"][0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("binary"));
+    assert!(summary["failed"][0]["reason"].as_str().unwrap().contains("gzip"));
+    assert!(summary["skipped"][0]["reason"].as_str().unwrap().contains("binary"));
     let findings = read_findings(out.path());
-    assert!(findings
-        .iter()
-        .any(|f| f["path"].as_str().unwrap().ends_with("good.txt")));
+    assert!(findings.iter().any(|f| f["path"].as_str().unwrap().ends_with("good.txt")));
     assert!(
-        findings
-            .iter()
-            .any(|f| f["path"].as_str().unwrap().ends_with("truncated.jsonl.gz")),
+        findings.iter().any(|f| f["path"].as_str().unwrap().ends_with("truncated.jsonl.gz")),
         "findings before the corruption are kept"
     );
 }
@@ -189,17 +137,9 @@ fn an_unreadable_file_fails_with_its_reason() {
         return; // running as root: permissions do not stop reads, nothing to test
     }
     let out = tempfile::tempdir().unwrap();
-    govscan()
-        .args(["scan", "-q", "--out"])
-        .arg(out.path())
-        .arg(dir.path())
-        .assert()
-        .code(3);
+    govscan().args(["scan", "-q", "--out"]).arg(out.path()).arg(dir.path()).assert().code(3);
     let summary = read_json(&out.path().join("summary.json"));
-    assert!(summary["failed"][0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("ermission"));
+    assert!(summary["failed"][0]["reason"].as_str().unwrap().contains("ermission"));
 }
 
 #[test]
@@ -209,32 +149,15 @@ fn usage_errors_exit_2_with_one_line() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("/no/such/path"));
     govscan().args(["scan"]).assert().code(2);
-    govscan()
-        .args(["scan", "--format", "xml", "sample_data"])
-        .assert()
-        .code(2);
-    govscan()
-        .args([
-            "scan",
-            "--threads",
-            "0",
-            "sample_data",
-            "--out",
-            "target/unused",
-        ])
-        .assert()
-        .code(2);
+    govscan().args(["scan", "--format", "xml", "sample_data"]).assert().code(2);
+    govscan().args(["scan", "--threads", "0", "sample_data", "--out", "target/unused"]).assert().code(2);
 }
 
 #[test]
 fn a_malformed_key_is_a_fatal_error_that_says_what_to_do() {
     let out = tempfile::tempdir().unwrap();
-    let a = govscan()
-        .env("GOVSCAN_KEY", "short")
-        .args(["scan", "sample_data", "--out"])
-        .arg(out.path())
-        .assert()
-        .code(2);
+    let a =
+        govscan().env("GOVSCAN_KEY", "short").args(["scan", "sample_data", "--out"]).arg(out.path()).assert().code(2);
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("64 hexadecimal digits"));
 }
 
@@ -251,10 +174,7 @@ fn a_key_is_generated_once_in_the_config_dir_and_reused() {
             .arg(corpus.path())
             .assert()
             .code(0);
-        read_findings(out)
-            .iter()
-            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
+        read_findings(out).iter().map(|f| f["fingerprint"].as_str().unwrap().to_string()).collect::<Vec<_>>()
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     assert_eq!(run(a.path()), run(b.path()));
@@ -270,17 +190,10 @@ fn the_report_folder_inside_the_corpus_is_not_scanned() {
     let corpus = planted_corpus();
     let out = corpus.path().join("report");
     for _ in 0..2 {
-        govscan()
-            .args(["scan", "-q", "--show-values", "--out"])
-            .arg(&out)
-            .arg(corpus.path())
-            .assert()
-            .code(0);
+        govscan().args(["scan", "-q", "--show-values", "--out"]).arg(&out).arg(corpus.path()).assert().code(0);
     }
     let findings = read_findings(&out);
-    assert!(findings
-        .iter()
-        .all(|f| !f["path"].as_str().unwrap().contains("/report/")));
+    assert!(findings.iter().all(|f| !f["path"].as_str().unwrap().contains("/report/")));
 }
 
 #[test]
@@ -311,22 +224,10 @@ base = 0.9
         .arg(corpus.path())
         .assert()
         .code(0);
-    let found: Vec<_> = read_findings(out.path())
-        .iter()
-        .map(|f| f["detector"].as_str().unwrap().to_string())
-        .collect();
+    let found: Vec<_> = read_findings(out.path()).iter().map(|f| f["detector"].as_str().unwrap().to_string()).collect();
     assert_eq!(found, ["staff_id"]);
     assert_eq!(read_findings(out.path())[0]["masked"], "STF***");
-    std::fs::write(
-        pats.path().join("bad.toml"),
-        "id = \"x\"\nunknown_key = 1\n",
-    )
-    .unwrap();
-    let a = govscan()
-        .args(["scan", "--patterns"])
-        .arg(pats.path())
-        .arg(corpus.path())
-        .assert()
-        .code(2);
+    std::fs::write(pats.path().join("bad.toml"), "id = \"x\"\nunknown_key = 1\n").unwrap();
+    let a = govscan().args(["scan", "--patterns"]).arg(pats.path()).arg(corpus.path()).assert().code(2);
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("bad.toml"));
 }

@@ -6,21 +6,37 @@ use std::io::{self, Read};
 use std::ops::Range;
 
 /// Splits `buf` into ranges of about `target` bytes, each ending just after a newline (the last
-/// one at the end of `buf`). A line longer than `target` stays whole in one range.
-pub fn split_lines(buf: &[u8], target: usize) -> Vec<Range<usize>> {
+/// one at the end of `buf`). A line longer than `max_line` is cut into pieces of at most that
+/// size, at a character boundary, so no piece needs more memory than that to scan; the
+/// second value counts the cuts.
+pub fn split_lines(buf: &[u8], target: usize, max_line: usize) -> (Vec<Range<usize>>, u64) {
+    let max_line = max_line.max(target).max(4);
     let mut out = Vec::with_capacity(buf.len() / target.max(1) + 1);
-    let mut start = 0;
+    let (mut start, mut cuts) = (0, 0);
     while start < buf.len() {
         let probe = start.saturating_add(target).min(buf.len());
+        let limit = start.saturating_add(max_line).min(buf.len());
         let end = if probe == buf.len() {
             buf.len()
         } else {
-            memchr::memchr(b'\n', &buf[probe..]).map_or(buf.len(), |i| probe + i + 1)
+            match memchr::memchr(b'\n', &buf[probe..limit]) {
+                Some(i) => probe + i + 1,
+                None if limit == buf.len() => buf.len(),
+                None => {
+                    cuts += 1;
+                    char_boundary_before(buf, limit)
+                }
+            }
         };
         out.push(start..end);
         start = end;
     }
-    out
+    (out, cuts)
+}
+
+/// The last UTF-8 character boundary at or before `i` (never `i - 3` or less).
+fn char_boundary_before(buf: &[u8], i: usize) -> usize {
+    (i.saturating_sub(3)..=i).rev().find(|&j| j == buf.len() || (buf[j] as i8) >= -0x40).unwrap_or(i)
 }
 
 /// Lines in `buf`: newlines, plus one for a last line without a newline.
@@ -126,7 +142,8 @@ mod tests {
     fn split_ranges_cover_the_buffer_and_end_at_newlines() {
         let text = b"aaaa\nbb\ncccccccccc\nd\n\ne";
         for target in 1..text.len() + 2 {
-            let ranges = split_lines(text, target);
+            let (ranges, cuts) = split_lines(text, target, 64);
+            assert_eq!(cuts, 0);
             assert_eq!(ranges.first().unwrap().start, 0);
             assert_eq!(ranges.last().unwrap().end, text.len());
             for w in ranges.windows(2) {
@@ -134,7 +151,7 @@ mod tests {
                 assert_eq!(text[w[0].end - 1], b'\n');
             }
         }
-        assert!(split_lines(b"", 4).is_empty());
+        assert!(split_lines(b"", 4, 64).0.is_empty());
     }
 
     #[test]
@@ -187,6 +204,16 @@ mod tests {
         assert_eq!(bs.concat(), text.to_vec());
         assert!(bs.iter().all(|b| b.len() <= 16));
         assert!(cut > 0);
+    }
+
+    #[test]
+    fn an_overlong_line_in_memory_is_cut_at_character_boundaries() {
+        let text = "電話號碼".repeat(100) + "\nshort\n";
+        let (ranges, cuts) = split_lines(text.as_bytes(), 8, 16);
+        assert!(cuts > 0);
+        assert!(ranges.iter().all(|r| r.len() <= 16));
+        assert!(ranges.iter().all(|r| std::str::from_utf8(&text.as_bytes()[r.clone()]).is_ok()));
+        assert_eq!(ranges.last().unwrap().end, text.len());
     }
 
     #[test]

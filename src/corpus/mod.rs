@@ -1,8 +1,12 @@
-//! Corpus: walking paths and opening files as bytes. Knows structure, nothing about personal data.
+//! Corpus: walking paths, opening files (compression, encodings, containers) and reading
+//! records. Knows bytes and structure, nothing about personal data.
 
 pub mod blocks;
+pub mod mapguard;
 pub mod open;
+pub mod parquet;
+pub mod records;
 pub mod walk;
 
-pub use open::{Compression, Format, Source};
+pub use open::{Compression, Format, TextEncoding};
 pub use walk::{walk, Entry, WalkOptions};

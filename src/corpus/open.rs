@@ -1,110 +1,266 @@
-//! Opening a file as bytes to scan: memory-mapped, read whole, or a decompressing stream.
+//! Opening a file as text to scan: sniffing compression (by magic bytes, nested), container
+//! (Parquet, Git LFS pointer) and text encoding, then handing out a memory map, a buffer or a
+//! decoding stream. Everything here is bytes and structure; nothing knows about personal data.
 
+use super::mapguard::GuardedMap;
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Cursor, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Files smaller than this are read into memory: a map costs more than it saves on small
-/// files, and a read cannot be hit by SIGBUS if the file shrinks.
+/// files, and a read cannot fault if the file shrinks.
 pub const MAP_THRESHOLD: u64 = 4 << 20;
+/// Bytes looked at to recognise compression, containers and encodings.
+const HEAD: usize = 64 << 10;
+/// Compression layers unwrapped at most (`.jsonl.gz` inside `.zst` …).
+const MAX_LAYERS: usize = 3;
+/// A decompressed stream may always grow to this size, whatever its expansion ratio.
+pub const EXPANSION_FLOOR: u64 = 256 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Compression {
-    None,
     Gzip,
     Zstd,
+    Bzip2,
+    Xz,
 }
 
 impl Compression {
-    /// From the first bytes of a file: the magic numbers, not the extension, decide.
-    pub fn sniff(head: &[u8]) -> Compression {
+    /// From the first bytes of a stream: the magic numbers, not the extension, decide.
+    pub fn sniff(head: &[u8]) -> Option<Compression> {
         match head {
-            [0x1f, 0x8b, ..] => Compression::Gzip,
-            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
-            _ => Compression::None,
+            [0x1f, 0x8b, ..] => Some(Compression::Gzip),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Some(Compression::Zstd),
+            [b'B', b'Z', b'h', b'1'..=b'9', ..] => Some(Compression::Bzip2),
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Some(Compression::Xz),
+            _ => None,
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Compression::None => "none",
             Compression::Gzip => "gzip",
             Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+        }
+    }
+
+    fn decoder<'a>(self, inner: Box<dyn Read + Send + 'a>) -> io::Result<Box<dyn Read + Send + 'a>> {
+        Ok(match self {
+            Compression::Gzip => {
+                Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 16, inner)))
+            }
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(inner)?),
+            Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(inner)),
+            Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(inner)),
+        })
+    }
+}
+
+/// The text encoding a file was read in; everything is scanned as UTF-8 after decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    /// A legacy CJK encoding recognised by chardetng and decoded by encoding_rs.
+    Legacy(&'static encoding_rs::Encoding),
+    /// Not UTF-8 and not recognised: scanned as raw bytes, so only ASCII values are found.
+    Unknown,
+}
+
+impl TextEncoding {
+    pub fn label(self) -> String {
+        match self {
+            TextEncoding::Utf8 => "UTF-8".into(),
+            TextEncoding::Utf8Bom => "UTF-8 with BOM".into(),
+            TextEncoding::Utf16Le => "UTF-16LE".into(),
+            TextEncoding::Utf16Be => "UTF-16BE".into(),
+            // encoding_rs's Big5 is the WHATWG Big5, which includes the HKSCS extensions.
+            TextEncoding::Legacy(e) if e == encoding_rs::BIG5 => "Big5-HKSCS".into(),
+            TextEncoding::Legacy(e) if e == encoding_rs::GBK || e == encoding_rs::GB18030 => "GB18030".into(),
+            TextEncoding::Legacy(e) => e.name().into(),
+            TextEncoding::Unknown => "unknown (not UTF-8; scanned as raw bytes)".into(),
+        }
+    }
+
+    fn transcoder(self) -> Option<&'static encoding_rs::Encoding> {
+        match self {
+            TextEncoding::Utf16Le => Some(encoding_rs::UTF_16LE),
+            TextEncoding::Utf16Be => Some(encoding_rs::UTF_16BE),
+            TextEncoding::Legacy(e) => Some(e),
+            _ => None,
         }
     }
 }
 
-/// The bytes of an opened file.
-pub enum Source {
-    Buffer(Vec<u8>),
-    Mapped(Mmap),
-    Stream {
-        reader: Box<dyn Read + Send>,
-        compression: Compression,
-    },
+/// Legacy encodings worth transcoding: the ones Hong Kong, mainland and regional corpora use.
+fn is_cjk_legacy(e: &'static encoding_rs::Encoding) -> bool {
+    [
+        encoding_rs::BIG5,
+        encoding_rs::GBK,
+        encoding_rs::GB18030,
+        encoding_rs::SHIFT_JIS,
+        encoding_rs::EUC_JP,
+        encoding_rs::EUC_KR,
+    ]
+    .contains(&e)
+}
+
+/// Recognises the encoding from the first bytes; `complete` when `head` is the whole file.
+pub fn detect_encoding(head: &[u8], complete: bool) -> TextEncoding {
+    match head {
+        [0xef, 0xbb, 0xbf, ..] => return TextEncoding::Utf8Bom,
+        [0xff, 0xfe, ..] => return TextEncoding::Utf16Le,
+        [0xfe, 0xff, ..] => return TextEncoding::Utf16Be,
+        _ => {}
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => return TextEncoding::Utf8,
+        // Only a character cut by the end of the head: still UTF-8.
+        Err(e) if !complete && e.error_len().is_none() => return TextEncoding::Utf8,
+        Err(_) => {}
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(head, complete);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
+    if is_cjk_legacy(guess) {
+        let (_, _, errors) = guess.decode(head);
+        if !errors {
+            return TextEncoding::Legacy(guess);
+        }
+    }
+    // Mostly UTF-8 with a few bad bytes (a damaged file) is still scanned as UTF-8.
+    if invalid_utf8_bytes(head) * 100 < head.len() {
+        TextEncoding::Utf8
+    } else {
+        TextEncoding::Unknown
+    }
+}
+
+/// Bytes of `text` that are not part of a valid UTF-8 sequence (a cut last character counts).
+pub fn invalid_utf8_bytes(mut text: &[u8]) -> usize {
+    let mut bad = 0;
+    loop {
+        match std::str::from_utf8(text) {
+            Ok(_) => return bad,
+            Err(e) => {
+                let skip = e.error_len().unwrap_or(text.len() - e.valid_up_to());
+                bad += skip;
+                text = &text[e.valid_up_to() + skip..];
+            }
+        }
+    }
+}
+
+/// Bytes in memory: read whole or mapped (and guarded against truncation).
+pub enum Bytes {
+    Read(Vec<u8>),
+    Mapped(GuardedMap),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Read(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
+impl Bytes {
+    /// True if the file shrank under its map while it was read.
+    pub fn changed_while_read(&self) -> bool {
+        matches!(self, Bytes::Mapped(m) if m.faulted())
+    }
+}
+
+/// What a file turned out to hold.
+pub enum Content {
+    /// UTF-8 (or unknown) text in memory, scanned in parallel chunks.
+    Bytes(Bytes),
+    /// UTF-8 text from a decoding stream (decompressed and/or transcoded).
+    Stream(Box<dyn Read + Send>),
+    /// A Parquet file, read by columns.
+    Parquet(File),
+    /// Why the file holds nothing to scan (a Git LFS pointer, Parquet inside compression …).
+    Absent(String),
+}
+
+pub struct Opened {
+    pub content: Content,
+    /// Compression layers, outermost first.
+    pub compression: Vec<Compression>,
+    pub encoding: TextEncoding,
+    pub stored_bytes: u64,
+}
+
+/// Limits on what opening may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenLimits {
+    /// A decompressed stream stops (and the file fails) once it passes this many times its
+    /// compressed size, and `EXPANSION_FLOOR`: the guard against compression bombs.
+    pub max_expansion: u64,
+}
+
+impl Default for OpenLimits {
+    fn default() -> Self {
+        OpenLimits { max_expansion: 200 }
+    }
 }
 
 /// Counts the bytes read from the file under a decoder, for progress in on-disk bytes.
 pub struct Counted<R> {
     inner: R,
-    pub count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    count: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count
-            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// Opens `path`; `raw_read` receives the on-disk bytes consumed by a stream as it is read.
-pub fn open(
-    path: &Path,
-    raw_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
-) -> io::Result<Source> {
-    let mut file = File::open(path)?;
-    let size = file.metadata()?.len();
-    let mut head = [0u8; 4];
-    let n = read_up_to(&mut file, &mut head)?;
-    let compression = Compression::sniff(&head[..n]);
-    if compression == Compression::None {
-        if size < MAP_THRESHOLD {
-            let mut buf = Vec::with_capacity(size as usize);
-            buf.extend_from_slice(&head[..n]);
-            file.read_to_end(&mut buf)?;
-            return Ok(Source::Buffer(buf));
-        }
-        // SAFETY: the map is read-only and private to this process. A file truncated by another
-        // process while mapped would fault on access; the walk found the file in a corpus we
-        // treat as at rest (shrinking files are guarded against in a later change).
-        let map = unsafe { Mmap::map(&file)? };
-        #[cfg(unix)]
-        let _ = map.advise(memmap2::Advice::Sequential);
-        return Ok(Source::Mapped(map));
-    }
-    let file = Counted {
-        inner: io::Cursor::new(head[..n].to_vec()).chain(file),
-        count: raw_read,
-    };
-    let reader: Box<dyn Read + Send> = match compression {
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
-            io::BufReader::with_capacity(1 << 16, file),
-        )),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
-        Compression::None => unreachable!(),
-    };
-    Ok(Source::Stream {
-        reader,
-        compression,
-    })
+/// Fails a stream once it has produced more than `max` bytes.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+    max: u64,
+    ratio: u64,
 }
 
-/// Reads until `buf` is full or the file ends.
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // Is there more? One byte tells.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            return Err(io::Error::other(format!(
+                "decompression stopped at {} bytes, more than {}x the compressed size \
+                 (a possible compression bomb; raise --max-expansion to scan it)",
+                self.max, self.ratio
+            )));
+        }
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads until `buf` is full or the stream ends.
 pub fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
@@ -118,51 +274,179 @@ pub fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
+fn read_head(r: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; HEAD];
+    let n = read_up_to(r, &mut head)?;
+    head.truncate(n);
+    Ok(head)
+}
+
+/// Reads the head of a decoding stream. A stream that fails within its head (a small corrupt
+/// file) still hands out what it decoded; the error comes after it, where the scanner reports it.
+pub fn peek_head(mut r: Box<dyn Read + Send>, size: usize) -> (Vec<u8>, Box<dyn Read + Send>) {
+    let mut head = vec![0u8; size];
+    let mut filled = 0;
+    let mut error = None;
+    while filled < head.len() {
+        match r.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    head.truncate(filled);
+    let rest: Box<dyn Read + Send> = match error {
+        Some(e) => Box::new(Failing(Some(e))),
+        None => r,
+    };
+    (head.clone(), Box::new(Cursor::new(head).chain(rest)))
+}
+
+/// A reader that fails once with a stored error, then ends.
+struct Failing(Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
+}
+
+/// A Git LFS pointer: the file a dataset repository holds when the content was not pulled.
+pub fn is_lfs_pointer(head: &[u8], size: u64) -> bool {
+    size < 1024 && head.starts_with(b"version https://git-lfs.github.com/spec/")
+}
+
+/// Opens `path`; `raw_read` receives the on-disk bytes a stream consumes as it is read.
+pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
+    let mut file = File::open(path)?;
+    let stored_bytes = file.metadata()?.len();
+    let head = read_head(&mut file)?;
+    let complete = head.len() as u64 >= stored_bytes;
+    let opened = |content, compression, encoding| Opened { content, compression, encoding, stored_bytes };
+    if Compression::sniff(&head).is_none() {
+        if head.starts_with(b"PAR1") {
+            return Ok(opened(Content::Parquet(File::open(path)?), vec![], TextEncoding::Utf8));
+        }
+        if is_lfs_pointer(&head, stored_bytes) {
+            let why = "Git LFS pointer: the content is not in this checkout (run `git lfs pull` and scan again)";
+            return Ok(opened(Content::Absent(why.into()), vec![], TextEncoding::Utf8));
+        }
+        let encoding = detect_encoding(&head, complete);
+        if let Some(enc) = encoding.transcoder() {
+            let stream = transcode(Box::new(Cursor::new(head).chain(file)), enc);
+            return Ok(opened(Content::Stream(stream), vec![], encoding));
+        }
+        let bytes = if complete {
+            Bytes::Read(head)
+        } else if stored_bytes < MAP_THRESHOLD {
+            let mut all = head;
+            file.read_to_end(&mut all)?;
+            Bytes::Read(all)
+        } else {
+            // SAFETY: the map is read-only and private to this process; truncation by another
+            // process is caught by the SIGBUS guard and reported instead of crashing.
+            let map = unsafe { Mmap::map(&file)? };
+            #[cfg(unix)]
+            let _ = map.advise(memmap2::Advice::Sequential);
+            Bytes::Mapped(GuardedMap::new(map))
+        };
+        return Ok(opened(Content::Bytes(bytes), vec![], encoding));
+    }
+
+    let counted = Counted { inner: Cursor::new(head).chain(file), count: raw_read };
+    let mut stream: Box<dyn Read + Send> = Box::new(counted);
+    let mut layers = Vec::new();
+    let head = loop {
+        let (peeked, again) = peek_head(stream, HEAD);
+        stream = again;
+        match Compression::sniff(&peeked) {
+            Some(c) if layers.len() < MAX_LAYERS => {
+                layers.push(c);
+                stream = c.decoder(stream)?;
+            }
+            _ => break peeked,
+        }
+    };
+    let max = (limits.max_expansion.saturating_mul(stored_bytes)).max(EXPANSION_FLOOR);
+    let ratio = limits.max_expansion;
+    let stream: Box<dyn Read + Send> = Box::new(Limited { inner: stream, left: max, max, ratio });
+    if head.starts_with(b"PAR1") {
+        let why = format!(
+            "Parquet inside {} compression cannot be read as a stream: decompress it and scan again",
+            layers[0].name()
+        );
+        return Ok(opened(Content::Absent(why), layers, TextEncoding::Utf8));
+    }
+    if is_lfs_pointer(&head, head.len() as u64) {
+        return Ok(opened(
+            Content::Absent("compressed Git LFS pointer: content not present".into()),
+            layers,
+            TextEncoding::Utf8,
+        ));
+    }
+    let encoding = detect_encoding(&head, head.len() < HEAD);
+    let stream = match encoding.transcoder() {
+        Some(enc) => transcode(stream, enc),
+        None => stream,
+    };
+    Ok(opened(Content::Stream(stream), layers, encoding))
+}
+
+/// Transcodes to UTF-8 as the stream is read (a BOM, if any, is removed).
+fn transcode(inner: Box<dyn Read + Send>, encoding: &'static encoding_rs::Encoding) -> Box<dyn Read + Send> {
+    Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding)).build(inner))
+}
+
 /// Why the start of a file's content says it is not text, if it does.
 pub fn binary_reason(head: &[u8]) -> Option<String> {
     let head = &head[..head.len().min(8192)];
     if let Some(i) = memchr::memchr(0, head) {
-        return Some(format!("binary content (NUL byte at offset {i})"));
+        let zeros_alternate = head.len() >= 16 && head.iter().skip(i % 2).step_by(2).take(64).all(|&b| b == 0);
+        let hint = if zeros_alternate { "; UTF-16 without a byte-order mark?" } else { "" };
+        return Some(format!("binary content (NUL byte at offset {i}{hint})"));
     }
-    let control = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
-        .count();
+    let control = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)).count();
     if head.len() >= 32 && control * 10 > head.len() {
-        return Some(format!(
-            "binary content ({control} control bytes in the first {} bytes)",
-            head.len()
-        ));
+        return Some(format!("binary content ({control} control bytes in the first {} bytes)", head.len()));
     }
     None
 }
 
-/// The kind of text a file holds, from its name (compression suffixes removed).
+/// The kind of records a file holds, from its name (compression suffixes removed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Text,
     Markdown,
     Jsonl,
+    /// `.json`: lines that parse are records; a pretty-printed document is scanned as text.
+    Json,
     Csv,
+    Tsv,
+    Parquet,
     OtherText,
 }
 
+const COMPRESSION_SUFFIXES: &[&str] = &[".gz", ".gzip", ".zst", ".zstd", ".bz2", ".xz"];
+
 impl Format {
     pub fn of(path: &Path) -> Format {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        let name = name
-            .trim_end_matches(".gz")
-            .trim_end_matches(".zst")
-            .trim_end_matches(".zstd");
+        let mut name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        while let Some(s) = COMPRESSION_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
+            name.truncate(name.len() - s.len());
+        }
         match name.rsplit_once('.').map(|(_, ext)| ext) {
             Some("txt" | "text") => Format::Text,
             Some("md" | "markdown") => Format::Markdown,
-            Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
-            Some("csv" | "tsv") => Format::Csv,
+            Some("jsonl" | "ndjson") => Format::Jsonl,
+            Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            Some("tsv" | "tab") => Format::Tsv,
+            Some("parquet") => Format::Parquet,
             _ => Format::OtherText,
         }
     }
@@ -172,14 +456,12 @@ impl Format {
             Format::Text => "text",
             Format::Markdown => "markdown",
             Format::Jsonl => "jsonl",
+            Format::Json => "json",
             Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Parquet => "parquet",
             Format::OtherText => "other text",
         }
-    }
-
-    /// Whether each line is a record of its own, so context must not leak between lines.
-    pub fn line_records(self) -> bool {
-        matches!(self, Format::Jsonl | Format::Csv)
     }
 }
 
@@ -189,13 +471,12 @@ mod tests {
 
     #[test]
     fn compression_comes_from_magic_bytes() {
-        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
-        assert_eq!(
-            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
-            Compression::Zstd
-        );
-        assert_eq!(Compression::sniff(b"{\"a"), Compression::None);
-        assert_eq!(Compression::sniff(b""), Compression::None);
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Some(Compression::Gzip));
+        assert_eq!(Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Some(Compression::Zstd));
+        assert_eq!(Compression::sniff(b"BZh91AY"), Some(Compression::Bzip2));
+        assert_eq!(Compression::sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0]), Some(Compression::Xz));
+        assert_eq!(Compression::sniff(b"{\"a"), None);
+        assert_eq!(Compression::sniff(b"BZh is not"), None);
     }
 
     #[test]
@@ -203,12 +484,46 @@ mod tests {
         assert!(binary_reason(b"hello\0world").unwrap().contains("NUL"));
         assert!(binary_reason(&[1u8; 64]).unwrap().contains("control"));
         assert_eq!(binary_reason("中文 text\twith tabs\r\n".as_bytes()), None);
+        let utf16: Vec<u8> = "plain text in utf-16".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert!(binary_reason(&utf16).unwrap().contains("UTF-16"));
     }
 
     #[test]
-    fn format_ignores_compression_suffix() {
+    fn format_ignores_compression_suffixes() {
         assert_eq!(Format::of(Path::new("a/b.jsonl.gz")), Format::Jsonl);
+        assert_eq!(Format::of(Path::new("a/b.csv.zst.gz")), Format::Csv);
         assert_eq!(Format::of(Path::new("README.md")), Format::Markdown);
         assert_eq!(Format::of(Path::new("x.zst")), Format::OtherText);
+    }
+
+    #[test]
+    fn encodings_are_recognised() {
+        assert_eq!(detect_encoding("純文字 plain".as_bytes(), true), TextEncoding::Utf8);
+        assert_eq!(detect_encoding(b"\xef\xbb\xbfhi", true), TextEncoding::Utf8Bom);
+        assert_eq!(detect_encoding(b"\xff\xfeh\0", true), TextEncoding::Utf16Le);
+        assert_eq!(detect_encoding(b"\xfe\xff\0h", true), TextEncoding::Utf16Be);
+        let text = "香港身份證號碼及電話號碼均屬個人資料，須妥善保管。陳大文先生住在九龍。".repeat(4);
+        let (big5, _, _) = encoding_rs::BIG5.encode(&text);
+        assert_eq!(detect_encoding(&big5, true).label(), "Big5-HKSCS");
+        let simplified = "香港身份证号码及电话号码均属个人资料，须妥善保管。陈大文先生住在九龙。".repeat(4);
+        let (gb, _, _) = encoding_rs::GB18030.encode(&simplified);
+        assert_eq!(detect_encoding(&gb, true).label(), "GB18030");
+        let mut damaged = b"mostly fine text ".repeat(20);
+        damaged.push(0xff);
+        assert_eq!(detect_encoding(&damaged, true), TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn invalid_bytes_are_counted() {
+        assert_eq!(invalid_utf8_bytes(b"ok"), 0);
+        assert_eq!(invalid_utf8_bytes(b"a\xffb\xfe"), 2);
+        assert_eq!(invalid_utf8_bytes("中".as_bytes().split_at(2).0), 2);
+    }
+
+    #[test]
+    fn lfs_pointers_are_recognised() {
+        let p = b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n";
+        assert!(is_lfs_pointer(p, p.len() as u64));
+        assert!(!is_lfs_pointer(b"version 2 of the text", 20));
     }
 }

@@ -23,10 +23,7 @@ pub enum Entry {
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     #[error("bad glob {glob:?}: {source}")]
-    Glob {
-        glob: String,
-        source: globset::Error,
-    },
+    Glob { glob: String, source: globset::Error },
     #[error("{0}: no such file or directory")]
     Missing(String),
 }
@@ -40,33 +37,16 @@ fn globset(globs: &[String]) -> Result<GlobSet, WalkError> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         // A bare name like `*.jsonl` should match at any depth, as in .gitignore.
-        let pattern = if g.contains('/') {
-            g.clone()
-        } else {
-            format!("**/{g}")
-        };
-        b.add(Glob::new(&pattern).map_err(|source| WalkError::Glob {
-            glob: g.clone(),
-            source,
-        })?);
+        let pattern = if g.contains('/') { g.clone() } else { format!("**/{g}") };
+        b.add(Glob::new(&pattern).map_err(|source| WalkError::Glob { glob: g.clone(), source })?);
     }
-    b.build().map_err(|source| WalkError::Glob {
-        glob: globs.join(", "),
-        source,
-    })
+    b.build().map_err(|source| WalkError::Glob { glob: globs.join(", "), source })
 }
 
 impl Filters {
     fn new(opts: &WalkOptions) -> Result<Self, WalkError> {
-        let include = if opts.include.is_empty() {
-            None
-        } else {
-            Some(globset(&opts.include)?)
-        };
-        Ok(Filters {
-            include,
-            exclude: globset(&opts.exclude)?,
-        })
+        let include = if opts.include.is_empty() { None } else { Some(globset(&opts.include)?) };
+        Ok(Filters { include, exclude: globset(&opts.exclude)? })
     }
 
     fn excluded(&self, rel: &Path) -> bool {
@@ -93,9 +73,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkErr
 }
 
 fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut Vec<Entry>) {
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(opts.follow_symlinks)
-        .sort_by_file_name();
+    let walker = walkdir::WalkDir::new(root).follow_links(opts.follow_symlinks).sort_by_file_name();
     let mut it = walker.into_iter();
     while let Some(next) = it.next() {
         let entry = match next {
@@ -121,30 +99,19 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut Vec<E
             continue;
         }
         if ft.is_symlink() {
-            let reason =
-                "symbolic link not followed (pass --follow-symlinks to follow links)".to_string();
-            out.push(Entry::Skipped {
-                path: path.to_path_buf(),
-                reason,
-            });
+            let reason = "symbolic link not followed (pass --follow-symlinks to follow links)".to_string();
+            out.push(Entry::Skipped { path: path.to_path_buf(), reason });
             continue;
         }
         if !ft.is_file() {
-            out.push(Entry::Skipped {
-                path: path.to_path_buf(),
-                reason: "not a regular file".into(),
-            });
+            out.push(Entry::Skipped { path: path.to_path_buf(), reason: "not a regular file".into() });
             continue;
         }
         match entry.metadata() {
-            Ok(m) => out.push(Entry::File {
-                path: path.to_path_buf(),
-                size: m.len(),
-            }),
-            Err(e) => out.push(Entry::Failed {
-                path: path.to_path_buf(),
-                reason: format!("cannot read metadata: {e}"),
-            }),
+            Ok(m) => out.push(Entry::File { path: path.to_path_buf(), size: m.len() }),
+            Err(e) => {
+                out.push(Entry::Failed { path: path.to_path_buf(), reason: format!("cannot read metadata: {e}") })
+            }
         }
     }
 }
@@ -170,9 +137,7 @@ mod tests {
         entries
             .iter()
             .filter_map(|e| match e {
-                Entry::File { path, .. } => {
-                    Some(path.file_name().unwrap().to_string_lossy().into_owned())
-                }
+                Entry::File { path, .. } => Some(path.file_name().unwrap().to_string_lossy().into_owned()),
                 _ => None,
             })
             .collect()
@@ -182,21 +147,12 @@ mod tests {
     fn git_and_report_folders_are_never_walked_and_order_is_sorted() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for p in [
-            "b.txt",
-            "a.txt",
-            ".git/config",
-            "report/findings.jsonl",
-            "sub/c.md",
-        ] {
+        for p in ["b.txt", "a.txt", ".git/config", "report/findings.jsonl", "sub/c.md"] {
             let p = root.join(p);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
-        let opts = WalkOptions {
-            never_enter: vec![root.join("report").canonicalize().unwrap()],
-            ..Default::default()
-        };
+        let opts = WalkOptions { never_enter: vec![root.join("report").canonicalize().unwrap()], ..Default::default() };
         let entries = walk(&[root.to_path_buf()], &opts).unwrap();
         assert_eq!(files(&entries), ["a.txt", "b.txt", "c.md"]);
     }
@@ -214,10 +170,7 @@ mod tests {
             exclude: vec!["c.jsonl".into(), "skip".into()],
             ..Default::default()
         };
-        assert_eq!(
-            files(&walk(&[dir.path().to_path_buf()], &opts).unwrap()),
-            ["b.jsonl"]
-        );
+        assert_eq!(files(&walk(&[dir.path().to_path_buf()], &opts).unwrap()), ["b.jsonl"]);
     }
 
     #[cfg(unix)]
@@ -228,25 +181,15 @@ mod tests {
         std::fs::write(dir.path().join("d/a.txt"), "x").unwrap();
         std::os::unix::fs::symlink(dir.path(), dir.path().join("d/loop")).unwrap();
         let plain = walk(&[dir.path().to_path_buf()], &WalkOptions::default()).unwrap();
-        assert!(plain.iter().any(
-            |e| matches!(e, Entry::Skipped { reason, .. } if reason.contains("not followed"))
-        ));
-        let follow = WalkOptions {
-            follow_symlinks: true,
-            ..Default::default()
-        };
+        assert!(plain.iter().any(|e| matches!(e, Entry::Skipped { reason, .. } if reason.contains("not followed"))));
+        let follow = WalkOptions { follow_symlinks: true, ..Default::default() };
         let followed = walk(&[dir.path().to_path_buf()], &follow).unwrap();
-        assert!(followed
-            .iter()
-            .any(|e| matches!(e, Entry::Skipped { reason, .. } if reason.contains("loop"))));
+        assert!(followed.iter().any(|e| matches!(e, Entry::Skipped { reason, .. } if reason.contains("loop"))));
         assert_eq!(files(&followed), ["a.txt"]);
     }
 
     #[test]
     fn a_missing_root_is_an_error() {
-        assert!(matches!(
-            walk(&["/no/such/dir".into()], &WalkOptions::default()),
-            Err(WalkError::Missing(_))
-        ));
+        assert!(matches!(walk(&["/no/such/dir".into()], &WalkOptions::default()), Err(WalkError::Missing(_))));
     }
 }

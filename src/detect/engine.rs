@@ -69,12 +69,9 @@ impl Engine {
                 .suppressed_by
                 .iter()
                 .map(|id| {
-                    ids.iter().position(|x| x == id).ok_or_else(|| {
-                        invalid(
-                            &d.spec,
-                            format!("suppressed_by names unknown detector {id:?}"),
-                        )
-                    })
+                    ids.iter()
+                        .position(|x| x == id)
+                        .ok_or_else(|| invalid(&d.spec, format!("suppressed_by names unknown detector {id:?}")))
                 })
                 .collect::<Result<_, _>>()?;
         }
@@ -91,10 +88,20 @@ impl Engine {
 
     /// Appends the matches in `text` to `out`, ordered by start offset then detector.
     pub fn scan(&self, text: &[u8], scope: ContextScope, out: &mut Vec<Match>) {
+        self.scan_field(text, scope, None, out);
+    }
+
+    /// Like `scan`, for a value stored under a field or column name: a name that is a context
+    /// keyword (`phone`, `hkid`, `電話`) raises confidence as context text would, as Macie does
+    /// with column names.
+    pub fn scan_field(&self, text: &[u8], scope: ContextScope, field: Option<&str>, out: &mut Vec<Match>) {
         let folded = Folded::new(text);
+        let field = field.map(field_words);
         let first = out.len();
         for (index, detector) in self.detectors.iter().enumerate() {
-            detector.scan(index, &folded, scope, out);
+            let named =
+                field.as_deref().is_some_and(|f| detector.keywords.as_ref().is_some_and(|k| k.is_match(f.as_bytes())));
+            detector.scan(index, &folded, scope, named, out);
         }
         self.suppress(out, first);
         out[first..].sort_by_key(|m| (m.start, m.detector));
@@ -106,24 +113,32 @@ impl Engine {
             return;
         }
         let mut mine = out.split_off(first);
-        let spans: Vec<(usize, usize, usize)> =
-            mine.iter().map(|m| (m.detector, m.start, m.end)).collect();
+        let spans: Vec<(usize, usize, usize)> = mine.iter().map(|m| (m.detector, m.start, m.end)).collect();
         mine.retain(|m| {
             let sup = &self.detectors[m.detector].suppressors;
-            sup.is_empty()
-                || !spans
-                    .iter()
-                    .any(|&(d, s, e)| sup.contains(&d) && s < m.end && m.start < e)
+            sup.is_empty() || !spans.iter().any(|&(d, s, e)| sup.contains(&d) && s < m.end && m.start < e)
         });
         out.append(&mut mine);
     }
 }
 
-fn invalid(spec: &DetectorSpec, msg: String) -> SpecError {
-    SpecError::Invalid {
-        id: spec.id.clone(),
-        msg,
+/// A field name as words: `phone_number`, `phoneNumber` and `meta.phone` all read `phone number`
+/// or `meta phone`, so keywords bounded at word edges match them.
+fn field_words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push(' ');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_alphanumeric() { c } else { ' ' });
     }
+    out
+}
+
+fn invalid(spec: &DetectorSpec, msg: String) -> SpecError {
+    SpecError::Invalid { id: spec.id.clone(), msg }
 }
 
 /// A keyword regex: ASCII keywords case-insensitive and bounded at word edges, so `Tel` does
@@ -142,12 +157,7 @@ fn keyword_regex(keywords: &[String]) -> Result<Option<Regex>, regex::Error> {
                     ""
                 }
             };
-            format!(
-                "{}{}{}",
-                edge(k.chars().next()),
-                regex::escape(k),
-                edge(k.chars().last())
-            )
+            format!("{}{}{}", edge(k.chars().next()), regex::escape(k), edge(k.chars().last()))
         })
         .collect();
     Regex::new(&format!("(?i:{})", alternatives.join("|"))).map(Some)
@@ -155,25 +165,15 @@ fn keyword_regex(keywords: &[String]) -> Result<Option<Regex>, regex::Error> {
 
 impl Detector {
     fn compile(spec: DetectorSpec) -> Result<Self, SpecError> {
-        let regex =
-            Regex::new(&spec.pattern).map_err(|e| invalid(&spec, format!("pattern: {e}")))?;
-        let keywords = keyword_regex(&spec.context.keywords)
-            .map_err(|e| invalid(&spec, format!("keywords: {e}")))?;
-        let negative = keyword_regex(&spec.context.negative)
-            .map_err(|e| invalid(&spec, format!("negative: {e}")))?;
-        let validator =
-            Validator::from_spec(&spec.validator, &spec.params).map_err(|e| invalid(&spec, e))?;
-        Ok(Detector {
-            spec,
-            regex,
-            keywords,
-            negative,
-            validator,
-            suppressors: Vec::new(),
-        })
+        let regex = Regex::new(&spec.pattern).map_err(|e| invalid(&spec, format!("pattern: {e}")))?;
+        let keywords = keyword_regex(&spec.context.keywords).map_err(|e| invalid(&spec, format!("keywords: {e}")))?;
+        let negative = keyword_regex(&spec.context.negative).map_err(|e| invalid(&spec, format!("negative: {e}")))?;
+        let validator = Validator::from_spec(&spec.validator, &spec.params).map_err(|e| invalid(&spec, e))?;
+        Ok(Detector { spec, regex, keywords, negative, validator, suppressors: Vec::new() })
     }
 
-    fn scan(&self, index: usize, folded: &Folded, scope: ContextScope, out: &mut Vec<Match>) {
+    /// `named`: the value's field name is itself a context keyword.
+    fn scan(&self, index: usize, folded: &Folded, scope: ContextScope, named: bool, out: &mut Vec<Match>) {
         let text = folded.text();
         let mut last_line_end: Option<usize> = None;
         for caps in self.regex.captures_iter(text) {
@@ -186,14 +186,12 @@ impl Detector {
                 continue;
             };
             let span = verdict.span.clone().unwrap_or(v.range());
-            let confidence = self.score(text, &span, scope, &verdict.signals);
+            let confidence = self.score(text, &span, scope, named, &verdict.signals);
             if confidence < self.spec.min_confidence {
                 continue;
             }
             if self.spec.one_per_line {
-                last_line_end = Some(
-                    memchr::memchr(b'\n', &text[span.end..]).map_or(text.len(), |i| span.end + i),
-                );
+                last_line_end = Some(memchr::memchr(b'\n', &text[span.end..]).map_or(text.len(), |i| span.end + i));
             }
             out.push(Match {
                 detector: index,
@@ -212,26 +210,17 @@ impl Detector {
         text: &[u8],
         span: &std::ops::Range<usize>,
         scope: ContextScope,
+        named: bool,
         signals: &[&str],
     ) -> f32 {
         let c = &self.spec.confidence;
-        let mut score = c.base
-            + signals
-                .iter()
-                .filter_map(|s| c.signals.get(*s))
-                .sum::<f32>();
+        let mut score = c.base + signals.iter().filter_map(|s| c.signals.get(*s)).sum::<f32>();
         let ctx = &self.spec.context;
-        if near(self.keywords.as_ref(), text, span, scope, ctx.window) {
+        if named || near(self.keywords.as_ref(), text, span, scope, ctx.window) {
             score += c.context;
         }
         // Negative words qualify the number they sit beside, so they count on its line only.
-        if near(
-            self.negative.as_ref(),
-            text,
-            span,
-            ContextScope::Line,
-            ctx.negative_window,
-        ) {
+        if near(self.negative.as_ref(), text, span, ContextScope::Line, ctx.negative_window) {
             score += c.negative_context;
         }
         (score.clamp(0.0, 1.0) * 100.0).round() / 100.0
@@ -249,18 +238,14 @@ fn near(
     let Some(keywords) = keywords else {
         return false;
     };
-    let (mut lo, mut hi) = (
-        back_chars(text, span.start, window),
-        forward_chars(text, span.end, window),
-    );
+    let (mut lo, mut hi) = (back_chars(text, span.start, window), forward_chars(text, span.end, window));
     if scope == ContextScope::Line {
         lo = lo.max(memchr::memrchr(b'\n', &text[..span.start]).map_or(0, |i| i + 1));
         hi = hi.min(memchr::memchr(b'\n', &text[span.end..]).map_or(text.len(), |i| span.end + i));
     }
     // `find_at` keeps the bytes before `lo` visible to `\b`, so a window edge inside
     // "Hotel" does not turn it into "tel".
-    keywords.find_at(&text[..span.start], lo).is_some()
-        || keywords.find_at(&text[..hi], span.end).is_some()
+    keywords.find_at(&text[..span.start], lo).is_some() || keywords.find_at(&text[..hi], span.end).is_some()
 }
 
 impl Detector {
@@ -310,13 +295,7 @@ mod tests {
         let mut out = Vec::new();
         engine.scan(text.as_bytes(), ContextScope::Block, &mut out);
         out.iter()
-            .map(|m| {
-                (
-                    engine.detectors()[m.detector].spec.id.clone(),
-                    text[m.start..m.end].to_string(),
-                    m.confidence,
-                )
-            })
+            .map(|m| (engine.detectors()[m.detector].spec.id.clone(), text[m.start..m.end].to_string(), m.confidence))
             .collect()
     }
 
@@ -347,6 +326,22 @@ mod tests {
         let hits = found("身份證號碼：Ａ１２３４５６（３）");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].1, "Ａ１２３４５６（３）");
+    }
+
+    #[test]
+    fn a_field_name_is_context() {
+        let engine = Engine::builtin().unwrap();
+        let score = |field: Option<&str>| {
+            let mut out = Vec::new();
+            engine.scan_field(b"91234567", ContextScope::Line, field, &mut out);
+            out.first().map(|m| m.confidence)
+        };
+        let plain = score(Some("text")).unwrap();
+        for name in ["phone", "phone_number", "phoneNumber", "contact.mobile", "電話"] {
+            assert!(score(Some(name)).unwrap() > plain, "{name}");
+        }
+        assert_eq!(score(None), Some(plain));
+        assert_eq!(field_words("homePhone_2"), "home Phone 2");
     }
 
     #[test]

@@ -27,8 +27,7 @@ fn fold_char(c: char) -> Option<u8> {
 const FOLD_LEADS: [u8; 3] = [0xEF, 0xE2, 0xE3];
 
 fn may_need_fold(text: &[u8]) -> bool {
-    memchr::memchr3(FOLD_LEADS[0], FOLD_LEADS[1], FOLD_LEADS[2], text).is_some()
-        || memchr::memchr(0xC2, text).is_some()
+    memchr::memchr3(FOLD_LEADS[0], FOLD_LEADS[1], FOLD_LEADS[2], text).is_some() || memchr::memchr(0xC2, text).is_some()
 }
 
 /// Text prepared for detection: either the original bytes or a folded copy.
@@ -41,11 +40,7 @@ pub struct Folded<'a> {
 
 impl<'a> Folded<'a> {
     pub fn new(original: &'a [u8]) -> Self {
-        let mut out = Folded {
-            original,
-            folded: None,
-            anchors: Vec::new(),
-        };
+        let mut out = Folded { original, folded: None, anchors: Vec::new() };
         if may_need_fold(original) {
             out.fold();
         }
@@ -68,10 +63,7 @@ impl<'a> Folded<'a> {
                 i += len;
                 continue;
             }
-            let Some(c) = src
-                .get(i..i + len)
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .and_then(|s| s.chars().next())
+            let Some(c) = src.get(i..i + len).and_then(|s| std::str::from_utf8(s).ok()).and_then(|s| s.chars().next())
             else {
                 i += 1;
                 continue;
@@ -135,10 +127,7 @@ mod tests {
         let start = text.find('A').unwrap();
         let end = text.find(')').unwrap() + 1;
         let (os, oe) = (f.to_original(start), f.to_original(end));
-        assert_eq!(
-            std::str::from_utf8(&s[os..oe]).unwrap(),
-            "Ａ１２３４５６（３）"
-        );
+        assert_eq!(std::str::from_utf8(&s[os..oe]).unwrap(), "Ａ１２３４５６（３）");
     }
 
     #[test]

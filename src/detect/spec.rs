@@ -10,23 +10,11 @@ use std::path::Path;
 /// The built-in detector files, embedded so the binary works without the source tree.
 const BUILTIN: &[(&str, &str)] = &[
     ("hkid.toml", include_str!("../../patterns/hkid.toml")),
-    (
-        "hk_phone.toml",
-        include_str!("../../patterns/hk_phone.toml"),
-    ),
+    ("hk_phone.toml", include_str!("../../patterns/hk_phone.toml")),
     ("email.toml", include_str!("../../patterns/email.toml")),
-    (
-        "copyright_notice.toml",
-        include_str!("../../patterns/copyright_notice.toml"),
-    ),
-    (
-        "spdx_license.toml",
-        include_str!("../../patterns/spdx_license.toml"),
-    ),
-    (
-        "creative_commons.toml",
-        include_str!("../../patterns/creative_commons.toml"),
-    ),
+    ("copyright_notice.toml", include_str!("../../patterns/copyright_notice.toml")),
+    ("spdx_license.toml", include_str!("../../patterns/spdx_license.toml")),
+    ("creative_commons.toml", include_str!("../../patterns/creative_commons.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -133,15 +121,9 @@ pub struct ConfidenceSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
     #[error("cannot read pattern file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("pattern file {path}: {source}")]
-    Parse {
-        path: String,
-        source: Box<toml::de::Error>,
-    },
+    Parse { path: String, source: Box<toml::de::Error> },
     #[error("pattern directory {0} holds no *.toml detector files")]
     Empty(String),
     #[error("detector {id}: {msg}")]
@@ -149,18 +131,12 @@ pub enum SpecError {
 }
 
 pub fn builtin_specs() -> Result<Vec<DetectorSpec>, SpecError> {
-    BUILTIN
-        .iter()
-        .map(|(name, text)| parse(name, text))
-        .collect()
+    BUILTIN.iter().map(|(name, text)| parse(name, text)).collect()
 }
 
 /// Loads every `*.toml` in `dir`, in name order, replacing the built-in set.
 pub fn load_dir(dir: &Path) -> Result<Vec<DetectorSpec>, SpecError> {
-    let read_err = |source| SpecError::Read {
-        path: dir.display().to_string(),
-        source,
-    };
+    let read_err = |source| SpecError::Read { path: dir.display().to_string(), source };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(read_err)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -173,18 +149,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<DetectorSpec>, SpecError> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|source| SpecError::Read {
-                path: p.display().to_string(),
-                source,
-            })?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|source| SpecError::Read { path: p.display().to_string(), source })?;
             parse(&p.display().to_string(), &text)
         })
         .collect()
 }
 
 fn parse(path: &str, text: &str) -> Result<DetectorSpec, SpecError> {
-    toml::from_str(text).map_err(|e| SpecError::Parse {
-        path: path.to_string(),
-        source: Box::new(e),
-    })
+    toml::from_str(text).map_err(|e| SpecError::Parse { path: path.to_string(), source: Box::new(e) })
 }

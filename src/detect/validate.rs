@@ -49,13 +49,7 @@ pub struct Verdict {
 
 impl Verdict {
     fn new(normalized: String, masked: String) -> Self {
-        Verdict {
-            normalized,
-            masked,
-            signals: Vec::new(),
-            detail: Detail::None,
-            span: None,
-        }
+        Verdict { normalized, masked, signals: Vec::new(), detail: Detail::None, span: None }
     }
 }
 
@@ -74,9 +68,7 @@ pub enum Validator {
 impl Validator {
     pub fn from_spec(name: &str, params: &toml::Table) -> Result<Self, String> {
         fn typed<T: for<'de> Deserialize<'de>>(params: &toml::Table) -> Result<T, String> {
-            toml::Value::Table(params.clone())
-                .try_into()
-                .map_err(|e| format!("params: {e}"))
+            toml::Value::Table(params.clone()).try_into().map_err(|e| format!("params: {e}"))
         }
         Ok(match name {
             "hkid" => Validator::Hkid(typed(params)?),
@@ -142,9 +134,7 @@ pub fn hkid_check_char(prefix: &[u8], digits: &[u8]) -> Option<u8> {
         return None;
     }
     let pad = (prefix.len() == 1).then_some(36);
-    let symbols = pad
-        .into_iter()
-        .chain(prefix.iter().chain(digits).map(|&b| hkid_symbol(b)));
+    let symbols = pad.into_iter().chain(prefix.iter().chain(digits).map(|&b| hkid_symbol(b)));
     let sum: u32 = symbols.zip((2..=9).rev()).map(|(s, w)| s * w).sum();
     Some(match (11 - sum % 11) % 11 {
         10 => b'A',
@@ -190,10 +180,7 @@ fn hkid(p: &HkidParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<
             v
         }
         None => {
-            let mut v = Verdict::new(
-                format!("{prefix_s}{digits_s}"),
-                format!("{prefix_s}{}***", &digits_s[..3]),
-            );
+            let mut v = Verdict::new(format!("{prefix_s}{digits_s}"), format!("{prefix_s}{}***", &digits_s[..3]));
             v.signals.push("no_check_digit");
             v
         }
@@ -226,10 +213,7 @@ pub struct PhoneParams {
 
 impl PhoneParams {
     fn kind_of(&self, first_two: &str) -> Option<&str> {
-        self.allocated
-            .iter()
-            .find(|(_, v)| v.iter().any(|p| p == first_two))
-            .map(|(k, _)| k.as_str())
+        self.allocated.iter().find(|(_, v)| v.iter().any(|p| p == first_two)).map(|(k, _)| k.as_str())
     }
 }
 
@@ -253,15 +237,8 @@ fn trim_spaces_start(mut s: &[u8]) -> &[u8] {
 
 /// A bare 8-digit run that reads as a DDMMYYYY date is more likely a date than a number.
 fn is_ddmmyyyy(d: &[u8]) -> bool {
-    let n = |r: Range<usize>| {
-        std::str::from_utf8(&d[r])
-            .ok()
-            .and_then(|s| s.parse::<u32>().ok())
-    };
-    matches!(
-        (n(0..2), n(2..4), n(4..8)),
-        (Some(1..=31), Some(1..=12), Some(1900..=2099))
-    )
+    let n = |r: Range<usize>| std::str::from_utf8(&d[r]).ok().and_then(|s| s.parse::<u32>().ok());
+    matches!((n(0..2), n(2..4), n(4..8)), (Some(1..=31), Some(1..=12), Some(1900..=2099)))
 }
 
 fn phone(p: &PhoneParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<Verdict> {
@@ -285,28 +262,17 @@ fn phone(p: &PhoneParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Optio
         return None;
     }
     let after = trim_spaces_start(&hay[v.end..]);
-    if p.amount_after
-        .iter()
-        .any(|w| after.starts_with(w.as_bytes()))
-    {
+    if p.amount_after.iter().any(|w| after.starts_with(w.as_bytes())) {
         return None;
     }
     let look_back = &hay[v.start.saturating_sub(24)..v.start];
-    if p.reject_before.iter().any(|w| {
-        look_back
-            .windows(w.len())
-            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
-    }) {
+    if p.reject_before.iter().any(|w| look_back.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w.as_bytes()))) {
         return None;
     }
     let first_two = std::str::from_utf8(&a[..2]).ok()?;
     p.kind_of(first_two)?;
     let (a, b) = (ascii(a), ascii(b));
-    let masked = if cc {
-        format!("+852 {a} ****")
-    } else {
-        format!("{a} ****")
-    };
+    let masked = if cc { format!("+852 {a} ****") } else { format!("{a} ****") };
     let mut verdict = Verdict::new(format!("+852{a}{b}"), masked);
     if cc {
         verdict.signals.push("country_code");
@@ -347,18 +313,12 @@ fn email(p: &EmailParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Optio
     if p.reject_tlds.contains(tld) {
         return None;
     }
-    if domain
-        .split('.')
-        .any(|l| l.starts_with('-') || l.ends_with('-'))
-    {
+    if domain.split('.').any(|l| l.starts_with('-') || l.ends_with('-')) {
         return None;
     }
     let local = ascii(local);
     let first = local.chars().next()?;
-    Some(Verdict::new(
-        format!("{}@{domain}", local.to_lowercase()),
-        format!("{first}***@{domain}"),
-    ))
+    Some(Verdict::new(format!("{}@{domain}", local.to_lowercase()), format!("{first}***@{domain}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,11 +344,7 @@ fn skip_symbols(hay: &[u8], mut i: usize, end: usize) -> (usize, bool) {
     let mut symbol = false;
     loop {
         let rest = &hay[i..end];
-        if let Some(n) = ["©", "(c)", "copyright"]
-            .iter()
-            .find(|w| starts_with_ci(rest, w))
-            .map(|w| w.len())
-        {
+        if let Some(n) = ["©", "(c)", "copyright"].iter().find(|w| starts_with_ci(rest, w)).map(|w| w.len()) {
             symbol |= n != "copyright".len();
             i += n;
         } else if matches!(rest.first(), Some(b' ' | b'\t' | b':')) {
@@ -415,10 +371,7 @@ fn parse_years(hay: &[u8], mut i: usize, end: usize) -> (usize, Option<YearRange
     let Some(first) = parse_year(hay, i) else {
         return (i, None);
     };
-    let mut range = YearRange {
-        from: first,
-        to: first,
-    };
+    let mut range = YearRange { from: first, to: first };
     i += 4;
     loop {
         let mut j = i;
@@ -446,13 +399,9 @@ fn holder_end(hay: &[u8], start: usize, end: usize) -> usize {
     let text = &hay[start..end];
     let mut stop = text.len();
     for (i, &c) in text.iter().enumerate() {
-        if matches!(
-            c,
-            b'.' | b';' | b',' | b'|' | b'<' | b'"' | b'\n' | b'\r' | b'(' | b'['
-        ) || RIGHTS_PHRASES.iter().any(|p| starts_with_ci(&text[i..], p))
-            || ["。", "，", "；", "、"]
-                .iter()
-                .any(|p| text[i..].starts_with(p.as_bytes()))
+        if matches!(c, b'.' | b';' | b',' | b'|' | b'<' | b'"' | b'\n' | b'\r' | b'(' | b'[')
+            || RIGHTS_PHRASES.iter().any(|p| starts_with_ci(&text[i..], p))
+            || ["。", "，", "；", "、"].iter().any(|p| text[i..].starts_with(p.as_bytes()))
         {
             stop = i;
             break;
@@ -490,40 +439,24 @@ fn copyright_notice(hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<Verd
         v.end - s.len()
     };
     let stop = holder_end(hay, holder_start, v.end);
-    let holder_text = String::from_utf8_lossy(&hay[holder_start..stop])
-        .trim()
-        .to_string();
-    let holder = (!holder_text.is_empty() && holder_text.chars().any(char::is_alphanumeric))
-        .then_some(holder_text);
-    let mut span_end = if holder.is_some() {
-        stop
-    } else {
-        after_years.max(kw.end())
-    };
+    let holder_text = String::from_utf8_lossy(&hay[holder_start..stop]).trim().to_string();
+    let holder = (!holder_text.is_empty() && holder_text.chars().any(char::is_alphanumeric)).then_some(holder_text);
+    let mut span_end = if holder.is_some() { stop } else { after_years.max(kw.end()) };
     // Take a rights phrase that directly follows into the notice.
     let tail = trim_spaces_start(&hay[span_end..v.end]);
-    let tail = tail
-        .strip_prefix(b".")
-        .map(trim_spaces_start)
-        .unwrap_or(tail);
+    let tail = tail.strip_prefix(b".").map(trim_spaces_start).unwrap_or(tail);
     if let Some(p) = RIGHTS_PHRASES.iter().find(|p| starts_with_ci(tail, p)) {
         span_end = v.end - tail.len() + p.len();
     }
     let mut normalized = String::from("©");
     if let Some(y) = years {
-        normalized.push_str(&if y.from == y.to {
-            format!(" {}", y.from)
-        } else {
-            format!(" {}-{}", y.from, y.to)
-        });
+        normalized.push_str(&if y.from == y.to { format!(" {}", y.from) } else { format!(" {}-{}", y.from, y.to) });
     }
     if let Some(h) = &holder {
         normalized.push(' ');
         normalized.push_str(h);
     }
-    let shown = String::from_utf8_lossy(&hay[v.start..span_end])
-        .trim()
-        .to_string();
+    let shown = String::from_utf8_lossy(&hay[v.start..span_end]).trim().to_string();
     let mut verdict = Verdict::new(normalized, shown);
     if years.is_some() {
         verdict.signals.push("year");
@@ -549,12 +482,7 @@ fn licence_verdict(id: String) -> Verdict {
     let upper = id.to_ascii_uppercase();
     let has = |f: &str| upper.split(['-', ' ', '_']).any(|p| p == f);
     let mut verdict = Verdict::new(id.clone(), id.clone());
-    verdict.detail = Detail::Licence {
-        id,
-        nc: has("NC"),
-        nd: has("ND"),
-        sa: has("SA"),
-    };
+    verdict.detail = Detail::Licence { id, nc: has("NC"), nd: has("ND"), sa: has("SA") };
     verdict
 }
 
@@ -578,16 +506,10 @@ fn cc_id(kind: &str, version: Option<&str>, jurisdiction: Option<&str>) -> Strin
 fn cc_kind_from_words(text: &str) -> String {
     let t = text.to_lowercase().replace(['-', ' '], "");
     let mut kind = String::from("BY");
-    if ["noncommercial", "非商業", "非商业"]
-        .iter()
-        .any(|w| t.contains(w))
-    {
+    if ["noncommercial", "非商業", "非商业"].iter().any(|w| t.contains(w)) {
         kind.push_str("-NC");
     }
-    if ["noderiv", "禁止衍生", "禁止改作", "禁止演绎", "禁止演繹"]
-        .iter()
-        .any(|w| t.contains(w))
-    {
+    if ["noderiv", "禁止衍生", "禁止改作", "禁止演绎", "禁止演繹"].iter().any(|w| t.contains(w)) {
         kind.push_str("-ND");
     } else if ["sharealike", "相同方式"].iter().any(|w| t.contains(w)) {
         kind.push_str("-SA");
@@ -616,11 +538,7 @@ fn creative_commons(caps: &Captures) -> Option<Verdict> {
         "CC0-1.0".to_string()
     } else if let Some(words) = s("long").or_else(|| s("zh")) {
         let juris = s("zh_juris").map(|j| zh_jurisdiction(&j).to_string());
-        cc_id(
-            &cc_kind_from_words(&words),
-            s("long_ver").or_else(|| s("zh_ver")).as_deref(),
-            juris.as_deref(),
-        )
+        cc_id(&cc_kind_from_words(&words), s("long_ver").or_else(|| s("zh_ver")).as_deref(), juris.as_deref())
     } else {
         return None;
     };
@@ -641,11 +559,7 @@ mod tests {
             ("K", "123456", b'0'),
             ("K", "034178", b'9'),
         ] {
-            assert_eq!(
-                hkid_check_char(prefix.as_bytes(), digits.as_bytes()),
-                Some(check),
-                "{prefix}{digits}"
-            );
+            assert_eq!(hkid_check_char(prefix.as_bytes(), digits.as_bytes()), Some(check), "{prefix}{digits}");
         }
     }
 
@@ -658,31 +572,17 @@ mod tests {
 
     #[test]
     fn licence_flags_follow_the_id() {
-        let Detail::Licence { nc, nd, sa, .. } = licence_verdict("CC-BY-NC-SA-4.0".into()).detail
-        else {
-            panic!()
-        };
+        let Detail::Licence { nc, nd, sa, .. } = licence_verdict("CC-BY-NC-SA-4.0".into()).detail else { panic!() };
         assert!(nc && sa && !nd);
-        let Detail::Licence { nc, nd, sa, .. } = licence_verdict("MIT".into()).detail else {
-            panic!()
-        };
+        let Detail::Licence { nc, nd, sa, .. } = licence_verdict("MIT".into()).detail else { panic!() };
         assert!(!nc && !nd && !sa);
     }
 
     #[test]
     fn cc_ports_become_licence_refs() {
-        assert_eq!(
-            cc_id("by-nc", Some("3.0"), Some("hk")),
-            "LicenseRef-CC-BY-NC-3.0-HK"
-        );
+        assert_eq!(cc_id("by-nc", Some("3.0"), Some("hk")), "LicenseRef-CC-BY-NC-3.0-HK");
         assert_eq!(cc_id("by-sa", Some("4.0"), None), "CC-BY-SA-4.0");
-        assert_eq!(
-            cc_kind_from_words("姓名標示-非商業性-相同方式分享"),
-            "BY-NC-SA"
-        );
-        assert_eq!(
-            cc_kind_from_words("Attribution-NonCommercial-NoDerivatives"),
-            "BY-NC-ND"
-        );
+        assert_eq!(cc_kind_from_words("姓名標示-非商業性-相同方式分享"), "BY-NC-SA");
+        assert_eq!(cc_kind_from_words("Attribution-NonCommercial-NoDerivatives"), "BY-NC-ND");
     }
 }

@@ -2,6 +2,7 @@
 //! copyright lawyer acts on. Rendered from a `Summary` only, never from raw findings, so it
 //! can hold nothing the summary does not (and the summary holds no raw value).
 
+use crate::corpus::TextEncoding;
 use crate::detect::Category;
 use crate::finding::Level;
 use crate::summary::{DetectorSummary, FileIssue, Summary};
@@ -48,10 +49,7 @@ fn bytes(n: u64) -> String {
 }
 
 fn counts(map: &std::collections::BTreeMap<String, u64>) -> String {
-    map.iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    map.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
 }
 
 fn scanned(w: &mut String, s: &Summary) {
@@ -59,44 +57,44 @@ fn scanned(w: &mut String, s: &Summary) {
     let _ = writeln!(w, "## What was scanned\n");
     let _ = writeln!(w, "| | |\n|---|---|");
     let _ = writeln!(w, "| Files scanned | {} |", f.scanned);
-    let _ = writeln!(
-        w,
-        "| Text scanned | {} ({} on disk) |",
-        bytes(f.bytes),
-        bytes(f.stored_bytes)
-    );
+    let _ = writeln!(w, "| Text scanned | {} ({} on disk) |", bytes(f.bytes), bytes(f.stored_bytes));
     let _ = writeln!(w, "| Lines | {} |", f.lines);
     let _ = writeln!(w, "| Formats | {} |", counts(&s.formats));
     let _ = writeln!(w, "| Compression | {} |", counts(&s.compression));
+    let _ = writeln!(w, "| Encodings | {} |", counts(&s.encodings));
+    let _ = writeln!(w, "| Records (JSONL lines, CSV and Parquet rows) | {} |", f.records);
     let _ = writeln!(w, "| Skipped files | {} |", f.skipped);
     let _ = writeln!(w, "| Failed files | {} |", f.failed);
-    if f.cut_lines > 0 {
-        let _ = writeln!(w, "| Over-long lines scanned in pieces | {} |", f.cut_lines);
+    let caveats = [
+        (f.malformed_records, "JSONL lines that are not valid JSON (scanned as plain text)"),
+        (f.cut_lines, "over-long lines scanned in pieces (a value split across a cut can be missed)"),
+        (f.with_invalid_utf8, "files with bytes that are not valid UTF-8 (scanned as they are)"),
+        (f.skipped_columns, "Parquet columns of nested or binary type, not scanned"),
+        (
+            s.encodings.get(&TextEncoding::Unknown.label()).copied().unwrap_or(0),
+            "files in an unrecognised encoding, scanned as raw bytes: only ASCII values can be found in them",
+        ),
+    ];
+    for (n, what) in caveats {
+        if n > 0 {
+            let _ = writeln!(w, "| {} | {n} |", capitalise(what));
+        }
     }
     let _ = writeln!(w);
-    issues(
-        w,
-        "Skipped files",
-        "not scanned: nothing in them is counted below",
-        &s.skipped,
-    );
-    issues(
-        w,
-        "Failed files",
-        "could not be scanned to the end: findings before the failure are counted",
-        &s.failed,
-    );
+    issues(w, "Skipped files", "not scanned: nothing in them is counted below", &s.skipped);
+    issues(w, "Failed files", "could not be scanned to the end: findings before the failure are counted", &s.failed);
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 fn issues(w: &mut String, title: &str, note: &str, list: &[FileIssue]) {
     if list.is_empty() {
         return;
     }
-    let _ = writeln!(
-        w,
-        "### {title}\n\n{} file(s) {note}.\n\n| File | Reason |\n|---|---|",
-        list.len()
-    );
+    let _ = writeln!(w, "### {title}\n\n{} file(s) {note}.\n\n| File | Reason |\n|---|---|", list.len());
     for i in list {
         let _ = writeln!(w, "| `{}` | {} |", escape(&i.path), escape(&i.reason));
     }
@@ -104,21 +102,13 @@ fn issues(w: &mut String, title: &str, note: &str, list: &[FileIssue]) {
 }
 
 fn by_category(s: &Summary, c: Category) -> impl Iterator<Item = (&String, &DetectorSummary)> {
-    s.detectors
-        .iter()
-        .filter(move |(_, d)| d.category == Some(c))
+    s.detectors.iter().filter(move |(_, d)| d.category == Some(c))
 }
 
 fn confidence_mix(d: &DetectorSummary) -> String {
     [Level::High, Level::Medium, Level::Low]
         .iter()
-        .map(|l| {
-            format!(
-                "{} {}",
-                d.confidence.get(l).copied().unwrap_or(0),
-                format!("{l:?}").to_lowercase()
-            )
-        })
+        .map(|l| format!("{} {}", d.confidence.get(l).copied().unwrap_or(0), format!("{l:?}").to_lowercase()))
         .collect::<Vec<_>>()
         .join(" / ")
 }
@@ -150,11 +140,7 @@ fn personal_data(w: &mut String, s: &Summary) {
     for (id, d) in by_category(s, Category::PersonalData).filter(|(_, d)| d.occurrences > 0) {
         let _ = writeln!(w, "### {} (`{id}`)\n", d.name);
         let _ = writeln!(w, "Bears on: {}.\n", d.concern);
-        let examples: Vec<String> = d
-            .examples
-            .iter()
-            .map(|e| format!("`{}`", escape(e)))
-            .collect();
+        let examples: Vec<String> = d.examples.iter().map(|e| format!("`{}`", escape(e))).collect();
         let _ = writeln!(w, "Masked examples: {}.\n", examples.join(", "));
         let _ = writeln!(w, "| Files with most | Occurrences |\n|---|---:|");
         for (path, n) in top_files(d) {
@@ -165,24 +151,15 @@ fn personal_data(w: &mut String, s: &Summary) {
 }
 
 fn copyright(w: &mut String, s: &Summary) {
-    let _ = writeln!(
-        w,
-        "## Copyright and licences (Copyright Ordinance, Cap. 528)\n"
-    );
+    let _ = writeln!(w, "## Copyright and licences (Copyright Ordinance, Cap. 528)\n");
     for (id, d) in by_category(s, Category::Copyright) {
-        let _ = writeln!(
-            w,
-            "- {} (`{id}`): {} in {} file(s). Bears on: {}.",
-            d.name, d.occurrences, d.files, d.concern
-        );
+        let _ =
+            writeln!(w, "- {} (`{id}`): {} in {} file(s). Bears on: {}.", d.name, d.occurrences, d.files, d.concern);
     }
     let _ = writeln!(w);
     let c = &s.copyright;
     if !c.holders.is_empty() {
-        let _ = writeln!(
-            w,
-            "### Notices by holder\n\n| Holder | Notices | Files | Years |\n|---|---:|---:|---|"
-        );
+        let _ = writeln!(w, "### Notices by holder\n\n| Holder | Notices | Files | Years |\n|---|---:|---:|---|");
         for (holder, h) in &c.holders {
             let years = h.years.map_or("not stated".to_string(), |y| {
                 if y.from == y.to {
@@ -191,51 +168,25 @@ fn copyright(w: &mut String, s: &Summary) {
                     format!("{}–{}", y.from, y.to)
                 }
             });
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {years} |",
-                escape(holder),
-                h.notices,
-                h.files
-            );
+            let _ = writeln!(w, "| {} | {} | {} | {years} |", escape(holder), h.notices, h.files);
         }
         let _ = writeln!(w);
     }
     if !c.licences.is_empty() {
-        let _ = writeln!(
-            w,
-            "### Licences\n\n| Licence | References | Files | Restrictions |\n|---|---:|---:|---|"
-        );
+        let _ = writeln!(w, "### Licences\n\n| Licence | References | Files | Restrictions |\n|---|---:|---:|---|");
         for (id, l) in &c.licences {
-            let flags: Vec<&str> = [
-                (l.nc, "NC: no commercial use"),
-                (l.nd, "ND: no derivatives"),
-                (l.sa, "SA: share alike"),
-            ]
-            .iter()
-            .filter(|x| x.0)
-            .map(|x| x.1)
-            .collect();
-            let flags = if flags.is_empty() {
-                "none".to_string()
-            } else {
-                flags.join("; ")
-            };
-            let _ = writeln!(
-                w,
-                "| `{}` | {} | {} | {flags} |",
-                escape(id),
-                l.occurrences,
-                l.files
-            );
+            let flags: Vec<&str> =
+                [(l.nc, "NC: no commercial use"), (l.nd, "ND: no derivatives"), (l.sa, "SA: share alike")]
+                    .iter()
+                    .filter(|x| x.0)
+                    .map(|x| x.1)
+                    .collect();
+            let flags = if flags.is_empty() { "none".to_string() } else { flags.join("; ") };
+            let _ = writeln!(w, "| `{}` | {} | {} | {flags} |", escape(id), l.occurrences, l.files);
         }
         let total: u64 = c.licences.values().map(|l| l.occurrences).sum();
         let share = |pick: fn(&crate::summary::LicenceSummary) -> bool| -> u64 {
-            c.licences
-                .values()
-                .filter(|l| pick(l))
-                .map(|l| l.occurrences)
-                .sum()
+            c.licences.values().filter(|l| pick(l)).map(|l| l.occurrences).sum()
         };
         let _ = writeln!(
             w,
@@ -284,9 +235,7 @@ fn next_steps(w: &mut String, s: &Summary) {
         );
     }
     if s.files.failed > 0 || s.files.skipped > 0 {
-        steps.push(
-            "Some files were not scanned (see above): their contents are unknown, not clean.",
-        );
+        steps.push("Some files were not scanned (see above): their contents are unknown, not clean.");
     }
     if steps.is_empty() {
         steps.push("Nothing in the scanned text calls for action; record the sources and their licences all the same.");

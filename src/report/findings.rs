@@ -28,10 +28,7 @@ impl FindingsFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("cannot write {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("cannot write {path}: {source}")]
     Polars { path: String, source: PolarsError },
 }
@@ -47,22 +44,12 @@ pub trait FindingsSink: Send {
 pub fn create(format: FindingsFormat, dir: &Path) -> Result<Box<dyn FindingsSink>, WriteError> {
     let path = dir.join(format.file_name());
     let shown = path.display().to_string();
-    let file = File::create(&path).map_err(|source| WriteError::Io {
-        path: shown.clone(),
-        source,
-    })?;
+    let file = File::create(&path).map_err(|source| WriteError::Io { path: shown.clone(), source })?;
     Ok(match format {
-        FindingsFormat::Jsonl => Box::new(JsonlSink {
-            out: BufWriter::new(file),
-            path: shown,
-        }),
-        FindingsFormat::Csv | FindingsFormat::Parquet => Box::new(TableSink {
-            file: Some(file),
-            format,
-            path: shown,
-            rows: Columns::default(),
-            writer: None,
-        }),
+        FindingsFormat::Jsonl => Box::new(JsonlSink { out: BufWriter::new(file), path: shown }),
+        FindingsFormat::Csv | FindingsFormat::Parquet => {
+            Box::new(TableSink { file: Some(file), format, path: shown, rows: Columns::default(), writer: None })
+        }
     })
 }
 
@@ -73,10 +60,7 @@ struct JsonlSink {
 
 impl FindingsSink for JsonlSink {
     fn write(&mut self, findings: &[Finding]) -> Result<(), WriteError> {
-        let io = |source| WriteError::Io {
-            path: self.path.clone(),
-            source,
-        };
+        let io = |source| WriteError::Io { path: self.path.clone(), source };
         for f in findings {
             serde_json::to_writer(&mut self.out, f).map_err(|e| io(e.into()))?;
             self.out.write_all(b"\n").map_err(io)?;
@@ -85,10 +69,7 @@ impl FindingsSink for JsonlSink {
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), WriteError> {
-        self.out.flush().map_err(|source| WriteError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.out.flush().map_err(|source| WriteError::Io { path: self.path.clone(), source })
     }
 }
 
@@ -97,6 +78,8 @@ impl FindingsSink for JsonlSink {
 struct Columns {
     path: Vec<String>,
     line: Vec<u64>,
+    record: Vec<Option<u64>>,
+    field: Vec<Option<String>>,
     start: Vec<u64>,
     end: Vec<u64>,
     offset: Vec<u64>,
@@ -117,6 +100,8 @@ impl Columns {
     fn push(&mut self, f: &Finding) {
         self.path.push(f.path.clone());
         self.line.push(f.line);
+        self.record.push(f.record);
+        self.field.push(f.field.clone());
         self.start.push(f.start);
         self.end.push(f.end);
         self.offset.push(f.offset);
@@ -128,17 +113,11 @@ impl Columns {
         self.value.push(f.value.clone());
         let (mut holder, mut years, mut licence, mut restrictions) = (None, None, None, None);
         match &f.detail {
-            Detail::Notice {
-                holder: h,
-                years: y,
-            } => (holder, years) = (h.clone(), *y),
+            Detail::Notice { holder: h, years: y } => (holder, years) = (h.clone(), *y),
             Detail::Licence { id, nc, nd, sa } => {
                 licence = Some(id.clone());
-                let flags: Vec<&str> = [(*nc, "NC"), (*nd, "ND"), (*sa, "SA")]
-                    .iter()
-                    .filter(|x| x.0)
-                    .map(|x| x.1)
-                    .collect();
+                let flags: Vec<&str> =
+                    [(*nc, "NC"), (*nd, "ND"), (*sa, "SA")].iter().filter(|x| x.0).map(|x| x.1).collect();
                 restrictions = Some(flags.join(","));
             }
             Detail::None => {}
@@ -158,6 +137,8 @@ impl Columns {
             vec![
                 Column::new("path".into(), c.path),
                 Column::new("line".into(), c.line),
+                Column::new("record".into(), c.record),
+                Column::new("field".into(), c.field),
                 Column::new("start".into(), c.start),
                 Column::new("end".into(), c.end),
                 Column::new("offset".into(), c.offset),
@@ -194,16 +175,11 @@ impl TableSink {
     fn flush(&mut self) -> PolarsResult<()> {
         let df = self.rows.take_frame()?;
         if self.writer.is_none() {
-            let file = self
-                .file
-                .take()
-                .expect("the file is taken once, with the first batch");
+            let file = self.file.take().expect("the file is taken once, with the first batch");
             self.writer = Some(match self.format {
-                FindingsFormat::Csv => TableWriter::Csv(
-                    CsvWriter::new(file)
-                        .include_header(true)
-                        .batched(df.schema())?,
-                ),
+                FindingsFormat::Csv => {
+                    TableWriter::Csv(CsvWriter::new(file).include_header(true).batched(df.schema())?)
+                }
                 _ => TableWriter::Parquet(Box::new(ParquetWriter::new(file).batched(df.schema())?)),
             });
         }
@@ -214,10 +190,7 @@ impl TableSink {
     }
 
     fn polars_err(&self, source: PolarsError) -> WriteError {
-        WriteError::Polars {
-            path: self.path.clone(),
-            source,
-        }
+        WriteError::Polars { path: self.path.clone(), source }
     }
 }
 

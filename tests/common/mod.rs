@@ -10,9 +10,7 @@ pub const TEST_KEY: &str = "000102030405060708090a0b0c0d0e0f10111213141516171819
 
 pub fn govscan() -> Command {
     let mut cmd = Command::cargo_bin("govscan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("GOVSCAN_KEY", TEST_KEY)
-        .env_remove("GOVSCAN_KEY_FILE");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("GOVSCAN_KEY", TEST_KEY).env_remove("GOVSCAN_KEY_FILE");
     cmd
 }
 
