@@ -37,6 +37,24 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // The same content as escaped JSONL (as Python writes it): the decoding cost of records.
+    let jsonl = corpus_gen::escaped_jsonl(&text);
+    let mut group = c.benchmark_group("formats");
+    group.sample_size(10);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    for (name, bytes, format) in [("text", &text, Format::Text), ("escaped-jsonl", &jsonl, Format::Jsonl)] {
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(format!("{name}-{}MiB/1-thread", bytes.len() >> 20), |b| {
+            b.iter(|| {
+                let mut stats = FileStats::default();
+                let found = pool.install(|| scanner.scan_buffer("bench", bytes, format, &mut stats, &()));
+                assert!(!found.is_empty());
+                found.len()
+            })
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -91,6 +91,8 @@ struct Unit<'p> {
     offset: u64,
     record: Option<u64>,
     field: Option<&'p str>,
+    /// The field or column name that counts as context (the key, not the whole path).
+    name: Option<&'p str>,
 }
 
 /// What one block of lines produced, with lines counted from the block's start.
@@ -327,7 +329,13 @@ impl<'a> Scanner<'a> {
             stats.lines = row.line;
             stats.bytes += row.cells.iter().map(|(_, c)| c.len() as u64).sum::<u64>();
             for (column, cell) in &row.cells {
-                let unit = Unit { line: row.line, offset: row.offset, record: Some(row.row), field: Some(column) };
+                let unit = Unit {
+                    line: row.line,
+                    offset: row.offset,
+                    record: Some(row.row),
+                    field: Some(column),
+                    name: Some(column),
+                };
                 self.scan_unit(path, cell, ContextScope::Line, unit, &mut matches, findings);
             }
         };
@@ -345,7 +353,7 @@ impl<'a> Scanner<'a> {
         let mut bytes = 0u64;
         let result = parquet::for_each_cell(file, &mut |row, column, text| {
             bytes += text.len() as u64;
-            let unit = Unit { line: row, offset: 0, record: Some(row), field: Some(column) };
+            let unit = Unit { line: row, offset: 0, record: Some(row), field: Some(column), name: Some(column) };
             self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, &mut matches, findings);
         });
         stats.bytes = bytes;
@@ -370,11 +378,13 @@ impl<'a> Scanner<'a> {
         };
         let mut matches = Vec::new();
         if !matches!(format, Format::Jsonl | Format::Json) {
-            let unit = Unit { line: 1, offset, record: None, field: None };
+            let unit = Unit { line: 1, offset, record: None, field: None, name: None };
             self.scan_unit(path, block, ContextScope::Block, unit, &mut matches, &mut res.findings);
             return res;
         }
         let mut line_start = 0;
+        // A line's findings wait here until the whole line has parsed as JSON.
+        let mut found = Vec::new();
         for (index, line) in block.split(|&b| b == b'\n').enumerate() {
             let line_no = index as u64 + 1;
             let here = offset + line_start as u64;
@@ -383,19 +393,22 @@ impl<'a> Scanner<'a> {
             if trimmed.is_empty() {
                 continue;
             }
-            match serde_json::from_slice::<serde_json::Value>(trimmed) {
-                Ok(value) => {
+            found.clear();
+            let parsed = json_values(trimmed, &mut |field, name, text| {
+                let unit =
+                    Unit { line: line_no, offset: here, record: Some(line_no), field: Some(field), name: Some(name) };
+                self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, &mut matches, &mut found);
+            });
+            match parsed {
+                Ok(()) => {
                     res.records += 1;
-                    json_values(&value, &mut |field, name, text| {
-                        let unit = Unit { line: line_no, offset: here, record: Some(line_no), field: Some(field) };
-                        self.scan_named(path, text.as_bytes(), name, unit, &mut matches, &mut res.findings);
-                    });
+                    res.findings.append(&mut found);
                 }
                 Err(_) => {
                     // A pretty-printed .json document has many lines that are not JSON alone;
                     // only a .jsonl line that does not parse is a malformed record.
                     res.malformed += u64::from(format == Format::Jsonl);
-                    let unit = Unit { line: line_no, offset: here, record: None, field: None };
+                    let unit = Unit { line: line_no, offset: here, record: None, field: None, name: None };
                     self.scan_unit(path, line, ContextScope::Line, unit, &mut matches, &mut res.findings);
                 }
             }
@@ -403,21 +416,7 @@ impl<'a> Scanner<'a> {
         res
     }
 
-    /// Scans one decoded value whose field name (`name`) may be context.
-    fn scan_named(
-        &self,
-        path: &str,
-        text: &[u8],
-        name: &str,
-        unit: Unit,
-        matches: &mut Vec<Match>,
-        out: &mut Vec<Finding>,
-    ) {
-        matches.clear();
-        self.engine.scan_field(text, ContextScope::Line, Some(name), matches);
-        self.emit(path, text, unit, matches, out);
-    }
-
+    /// Scans one unit of text; the unit's field name, if any, may be context.
     fn scan_unit(
         &self,
         path: &str,
@@ -428,8 +427,7 @@ impl<'a> Scanner<'a> {
         out: &mut Vec<Finding>,
     ) {
         matches.clear();
-        let name = unit.field;
-        self.engine.scan_field(text, scope, name, matches);
+        self.engine.scan_field(text, scope, unit.name, matches);
         self.emit(path, text, unit, matches, out);
     }
 
@@ -604,12 +602,12 @@ mod tests {
         let FileStatus::Scanned(stats) = &got.status else { panic!("{:?}", got.status) };
         assert_eq!((stats.records, stats.malformed_records, stats.lines), (2, 1, 3));
         let want: Vec<Located> = vec![
-            (1, Some(1), Some("meta.author".into()), 5, 20, "email".into()),
             (1, Some(1), Some("text".into()), 10, 20, "hkid".into()),
+            (1, Some(1), Some("meta.author".into()), 5, 20, "email".into()),
             (2, None, None, 18, 27, "hk_phone".into()),
-            (3, Some(3), Some("count".into()), 0, 8, "hk_phone".into()),
             (3, Some(3), Some("messages[1].content".into()), 5, 14, "hk_phone".into()),
             (3, Some(3), Some("phone".into()), 0, 8, "hk_phone".into()),
+            (3, Some(3), Some("count".into()), 0, 8, "hk_phone".into()),
         ];
         assert_eq!(located(&got.findings), want);
         let by_field = |f: &str| got.findings.iter().find(|x| x.field.as_deref() == Some(f)).unwrap().confidence;

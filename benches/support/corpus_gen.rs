@@ -67,3 +67,28 @@ pub fn prose(bytes: usize, plant_every: u64, seed: u64) -> Vec<u8> {
     }
     out
 }
+
+/// The same prose as JSON Lines the way Python's `json.dumps` writes them by default: one
+/// `{"id": n, "text": "..."}` object a line, every non-ASCII character as a `\uXXXX` escape.
+pub fn escaped_jsonl(prose: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(prose).expect("generated prose is UTF-8");
+    let mut out = Vec::with_capacity(prose.len() * 2);
+    for (i, line) in text.lines().enumerate() {
+        out.extend_from_slice(format!("{{\"id\": {i}, \"text\": \"").as_bytes());
+        for c in line.chars() {
+            match c {
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                c if c.is_ascii() && !c.is_ascii_control() => out.push(c as u8),
+                c => {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        out.extend_from_slice(format!("\\u{u:04x}").as_bytes());
+                    }
+                }
+            }
+        }
+        out.extend_from_slice(b"\"}\n");
+    }
+    out
+}

@@ -1,46 +1,144 @@
 //! Structured records: the string values of JSON documents, CSV cells and Parquet columns,
 //! decoded, with the field path or column name that locates them.
 
-use serde_json::Value;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
 use std::io::Read;
 
-/// Calls `f(path, name, text)` for every string and integer in `value`, depth first, where
-/// `path` locates it (`text`, `meta.author`, `messages[2].content`) and `name` is the nearest
-/// object key (the field name that serves as context). serde_json has already decoded
-/// escapes such as `\u8eab` and `\/`.
-pub fn json_values(value: &Value, f: &mut impl FnMut(&str, &str, &str)) {
+/// Parses one JSON document (a JSONL line) and calls `f(path, name, text)` for every string and
+/// integer in it, in document order, where `path` locates it (`text`, `meta.author`,
+/// `messages[2].content`, `$` for a bare value) and `name` is the nearest object key (the field
+/// name that serves as context). Escapes such as `\u8eab` and `\/` are decoded; strings without
+/// escapes are borrowed from the line, and no tree is built.
+pub fn json_values(line: &[u8], f: &mut impl FnMut(&str, &str, &str)) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(line);
     let mut path = String::new();
-    walk(value, &mut path, "", f);
+    Walker { path: &mut path, name: "", f }.deserialize(&mut de)?;
+    de.end()
 }
 
-fn walk(value: &Value, path: &mut String, name: &str, f: &mut impl FnMut(&str, &str, &str)) {
-    match value {
-        Value::String(s) => f(if path.is_empty() { "$" } else { path }, name, s),
-        // An identifier stored as a number (`"phone": 91234567`) is still one.
-        Value::Number(n) if n.is_i64() || n.is_u64() => {
-            f(if path.is_empty() { "$" } else { path }, name, &n.to_string())
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                walk(item, path, name, f);
-                path.truncate(len);
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                walk(item, path, key, f);
-                path.truncate(len);
-            }
-        }
-        _ => {}
+struct Walker<'a, F> {
+    path: &'a mut String,
+    name: &'a str,
+    f: &'a mut F,
+}
+
+impl<F: FnMut(&str, &str, &str)> Walker<'_, F> {
+    fn emit(self, text: &str) {
+        let path = if self.path.is_empty() { "$" } else { self.path.as_str() };
+        (self.f)(path, self.name, text);
     }
+}
+
+impl<'de, F: FnMut(&str, &str, &str)> DeserializeSeed<'de> for Walker<'_, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(&str, &str, &str)> Visitor<'de> for Walker<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.emit(v);
+        Ok(())
+    }
+
+    // An identifier stored as a number (`"phone": 91234567`) is still one.
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.emit(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.emit(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Walker { path, name, f } = self;
+        for i in 0.. {
+            let len = path.len();
+            path.push('[');
+            path.push_str(itoa(i, &mut [0u8; 20]));
+            path.push(']');
+            let more = seq.next_element_seed(Walker { path: &mut *path, name, f: &mut *f })?;
+            path.truncate(len);
+            if more.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Walker { path, f, .. } = self;
+        while let Some(key) = map.next_key_seed(Key)? {
+            let len = path.len();
+            if len > 0 {
+                path.push('.');
+            }
+            path.push_str(&key);
+            map.next_value_seed(Walker { path: &mut *path, name: &key, f: &mut *f })?;
+            path.truncate(len);
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the line when it has no escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+}
+
+/// Formats `n` without allocating.
+fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).expect("digits are ASCII")
 }
 
 /// A CSV or TSV file read record by record (RFC 4180 quoting, multi-line cells).
@@ -101,31 +199,41 @@ impl<R: Read> Table<R> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn json_strings_are_decoded_with_their_paths() {
-        let v: Value = serde_json::from_str(
-            r#"{"text": "\u8eab\u4efd\u8b49 A123456(3)", "meta": {"url": "http:\/\/x"}, "messages": [{"content": "a"}, {"content": "b"}], "phone": 91234567, "ok": true}"#,
-        )
-        .unwrap();
+    fn values(line: &str) -> Result<Vec<String>, serde_json::Error> {
         let mut got = Vec::new();
-        json_values(&v, &mut |path, name, text| got.push(format!("{path}|{name}|{text}")));
+        json_values(line.as_bytes(), &mut |path, name, text| got.push(format!("{path}|{name}|{text}")))?;
+        Ok(got)
+    }
+
+    #[test]
+    fn json_strings_are_decoded_with_their_paths_in_document_order() {
+        let line = r#"{"text": "\u8eab\u4efd\u8b49 A123456(3)", "meta": {"url": "http:\/\/x", "n": 1.5}, "messages": [{"content": "a"}, {"content": "b"}], "phone": 91234567, "ok": true, "k\u0065y": [[null, "deep"]]}"#;
         assert_eq!(
-            got,
+            values(line).unwrap(),
             [
+                "text|text|身份證 A123456(3)",
+                "meta.url|url|http://x",
                 "messages[0].content|content|a",
                 "messages[1].content|content|b",
-                "meta.url|url|http://x",
                 "phone|phone|91234567",
-                "text|text|身份證 A123456(3)",
+                "key[0][1]|key|deep",
             ]
         );
     }
 
     #[test]
-    fn a_top_level_string_has_the_root_path() {
-        let mut got = Vec::new();
-        json_values(&Value::String("x".into()), &mut |p, n, t| got.push((p.to_string(), n.to_string(), t.to_string())));
-        assert_eq!(got, [("$".to_string(), String::new(), "x".to_string())]);
+    fn a_bare_value_has_the_root_path() {
+        assert_eq!(values(r#""x""#).unwrap(), ["$||x"]);
+        assert_eq!(values("[\"a\", 12345678]").unwrap(), ["[0]||a", "[1]||12345678"]);
+    }
+
+    #[test]
+    fn malformed_trailing_and_too_deep_documents_are_errors() {
+        assert!(values("{broken").is_err());
+        assert!(values(r#"{"a": 1} trailing"#).is_err());
+        assert!(values(&("[".repeat(10_000) + &"]".repeat(10_000))).is_err());
+        assert_eq!(itoa(0, &mut [0; 20]), "0");
+        assert_eq!(itoa(1234, &mut [0; 20]), "1234");
     }
 
     #[test]

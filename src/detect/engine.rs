@@ -96,11 +96,14 @@ impl Engine {
     /// with column names.
     pub fn scan_field(&self, text: &[u8], scope: ContextScope, field: Option<&str>, out: &mut Vec<Match>) {
         let folded = Folded::new(text);
-        let field = field.map(field_words);
+        // Most values hold nothing: the field name is only read once a detector has a candidate.
+        let words = std::cell::OnceCell::new();
         let first = out.len();
         for (index, detector) in self.detectors.iter().enumerate() {
-            let named =
-                field.as_deref().is_some_and(|f| detector.keywords.as_ref().is_some_and(|k| k.is_match(f.as_bytes())));
+            let named = || {
+                let words = words.get_or_init(|| field.map(field_words));
+                words.as_deref().is_some_and(|f| detector.keywords.as_ref().is_some_and(|k| k.is_match(f.as_bytes())))
+            };
             detector.scan(index, &folded, scope, named, out);
         }
         self.suppress(out, first);
@@ -173,8 +176,12 @@ impl Detector {
     }
 
     /// `named`: the value's field name is itself a context keyword.
-    fn scan(&self, index: usize, folded: &Folded, scope: ContextScope, named: bool, out: &mut Vec<Match>) {
+    fn scan(&self, index: usize, folded: &Folded, scope: ContextScope, named: impl Fn() -> bool, out: &mut Vec<Match>) {
         let text = folded.text();
+        // A plain search first: it needs no capture slots, and most texts have no candidate.
+        if !self.regex.is_match(text) {
+            return;
+        }
         let mut last_line_end: Option<usize> = None;
         for caps in self.regex.captures_iter(text) {
             let whole = caps.get(0).expect("group 0 always matches");
@@ -186,7 +193,7 @@ impl Detector {
                 continue;
             };
             let span = verdict.span.clone().unwrap_or(v.range());
-            let confidence = self.score(text, &span, scope, named, &verdict.signals);
+            let confidence = self.score(text, &span, scope, named(), &verdict.signals);
             if confidence < self.spec.min_confidence {
                 continue;
             }
