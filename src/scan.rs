@@ -6,6 +6,7 @@
 use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{json_values, Table};
+use crate::corpus::script::ScriptCounts;
 use crate::corpus::{parquet, Entry, Format};
 use crate::detect::{ContextScope, Engine, Match};
 use crate::finding::Finding;
@@ -95,10 +96,17 @@ struct Unit<'p> {
     name: Option<&'p str>,
 }
 
+/// What scanned text produced: findings, and the letters it is written in.
+#[derive(Default)]
+struct Collected {
+    findings: Vec<Finding>,
+    scripts: ScriptCounts,
+}
+
 /// What one block of lines produced, with lines counted from the block's start.
 #[derive(Default)]
 struct BlockResult {
-    findings: Vec<Finding>,
+    found: Collected,
     newlines: u64,
     records: u64,
     malformed: u64,
@@ -172,15 +180,17 @@ impl<'a> Scanner<'a> {
             stored_bytes,
             ..FileStats::default()
         };
-        let mut findings = Vec::new();
+        let mut out = Collected::default();
         let outcome = match content {
             Content::Absent(why) => Outcome::Skipped(why),
-            Content::Parquet(file) => self.scan_parquet(&shown, &file, &mut stats, &mut findings),
-            Content::Bytes(bytes) => self.scan_bytes(&shown, &bytes, format, &mut stats, &mut findings, progress),
+            Content::Parquet(file) => self.scan_parquet(&shown, &file, &mut stats, &mut out),
+            Content::Bytes(bytes) => self.scan_bytes(&shown, &bytes, format, &mut stats, &mut out, progress),
             Content::Stream(reader) => {
-                self.scan_stream(&shown, reader, format, &mut stats, &mut findings, &raw_read, progress)
+                self.scan_stream(&shown, reader, format, &mut stats, &mut out, &raw_read, progress)
             }
         };
+        stats.scripts.add(&out.scripts);
+        let findings = out.findings;
         let status = match outcome {
             Outcome::Done => FileStatus::Scanned(stats),
             Outcome::Skipped(reason) => FileStatus::Skipped(reason),
@@ -195,20 +205,21 @@ impl<'a> Scanner<'a> {
         bytes: &Bytes,
         format: Format,
         stats: &mut FileStats,
-        findings: &mut Vec<Finding>,
+        out: &mut Collected,
         progress: &dyn Progress,
     ) -> Outcome {
         let outcome = match (binary_reason(bytes), format) {
             (Some(reason), _) => Outcome::Skipped(reason),
-            (None, Format::Csv | Format::Tsv) => {
-                self.scan_table(path, Cursor::new(&bytes[..]), format, stats, findings)
-            }
+            (None, Format::Csv | Format::Tsv) => self.scan_table(path, Cursor::new(&bytes[..]), format, stats, out),
             (None, _) => {
-                findings.extend(self.scan_buffer(path, bytes, format, stats, progress));
+                out.findings.extend(self.scan_buffer(path, bytes, format, stats, progress));
                 Outcome::Done
             }
         };
         stats.bytes = bytes.len() as u64;
+        if matches!(outcome, Outcome::Done) {
+            stats.content_hash = Some(content_hash(blake3::Hasher::new().update_rayon(bytes)));
+        }
         if bytes.changed_while_read() {
             return Outcome::Failed(
                 "the file shrank while it was being scanned (read past its new end was caught); scan it again when it is not being written"
@@ -243,11 +254,12 @@ impl<'a> Scanner<'a> {
         let mut findings = Vec::new();
         let mut lines_before = 0;
         for part in parts {
-            findings.extend(part.findings.into_iter().map(|mut f| {
+            findings.extend(part.found.findings.into_iter().map(|mut f| {
                 f.line += lines_before;
                 f.record = f.record.map(|r| r + lines_before);
                 f
             }));
+            stats.scripts.add(&part.found.scripts);
             lines_before += part.newlines;
             stats.records += part.records;
             stats.malformed_records += part.malformed;
@@ -263,17 +275,38 @@ impl<'a> Scanner<'a> {
         reader: Box<dyn Read + Send>,
         format: Format,
         stats: &mut FileStats,
-        findings: &mut Vec<Finding>,
+        out: &mut Collected,
         raw_read: &AtomicU64,
         progress: &FileProgress,
     ) -> Outcome {
         let (head, reader) = peek_head(reader, 8192);
+        let hasher = Arc::new(std::sync::Mutex::new(blake3::Hasher::new()));
+        let reader: Box<dyn Read + Send> = Box::new(Hashing { inner: reader, hasher: hasher.clone() });
         if let Some(reason) = binary_reason(&head) {
             return Outcome::Skipped(reason);
         }
-        if matches!(format, Format::Csv | Format::Tsv) {
-            return self.scan_table(path, reader, format, stats, findings);
+        let outcome = if matches!(format, Format::Csv | Format::Tsv) {
+            self.scan_table(path, reader, format, stats, out)
+        } else {
+            self.scan_lines(path, reader, format, stats, out, raw_read, progress)
+        };
+        if matches!(outcome, Outcome::Done) {
+            stats.content_hash = Some(content_hash(&hasher.lock().expect("the reader is done with it")));
         }
+        outcome
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn scan_lines(
+        &self,
+        path: &str,
+        reader: Box<dyn Read + Send>,
+        format: Format,
+        stats: &mut FileStats,
+        out: &mut Collected,
+        raw_read: &AtomicU64,
+        progress: &FileProgress,
+    ) -> Outcome {
         let mut blocks = LineBlocks::new(reader, self.chunk, self.max_line);
         let mut last_byte = b'\n';
         let failure = loop {
@@ -286,11 +319,12 @@ impl<'a> Scanner<'a> {
                 }
             };
             let res = self.scan_block(path, block, stats.bytes, format);
-            findings.extend(res.findings.into_iter().map(|mut f| {
+            out.findings.extend(res.found.findings.into_iter().map(|mut f| {
                 f.line += stats.lines;
                 f.record = f.record.map(|r| r + stats.lines);
                 f
             }));
+            out.scripts.add(&res.found.scripts);
             stats.lines += res.newlines;
             stats.records += res.records;
             stats.malformed_records += res.malformed;
@@ -311,7 +345,7 @@ impl<'a> Scanner<'a> {
         input: impl Read,
         format: Format,
         stats: &mut FileStats,
-        findings: &mut Vec<Finding>,
+        out: &mut Collected,
     ) -> Outcome {
         let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
         let mut table = match Table::new(input, delimiter) {
@@ -336,29 +370,30 @@ impl<'a> Scanner<'a> {
                     field: Some(column),
                     name: Some(column),
                 };
-                self.scan_unit(path, cell, ContextScope::Line, unit, &mut matches, findings);
+                self.scan_unit(path, cell, ContextScope::Line, unit, &mut matches, out);
             }
         };
         failure.map_or(Outcome::Done, Outcome::Failed)
     }
 
-    fn scan_parquet(
-        &self,
-        path: &str,
-        file: &std::fs::File,
-        stats: &mut FileStats,
-        findings: &mut Vec<Finding>,
-    ) -> Outcome {
+    fn scan_parquet(&self, path: &str, file: &std::fs::File, stats: &mut FileStats, out: &mut Collected) -> Outcome {
         let mut matches = Vec::new();
         let mut bytes = 0u64;
         let result = parquet::for_each_cell(file, &mut |row, column, text| {
             bytes += text.len() as u64;
             let unit = Unit { line: row, offset: 0, record: Some(row), field: Some(column), name: Some(column) };
-            self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, &mut matches, findings);
+            self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, &mut matches, out);
         });
         stats.bytes = bytes;
         match result {
             Ok(scan) => {
+                let mut hasher = blake3::Hasher::new();
+                if let Ok(mut f) = file.try_clone() {
+                    use std::io::Seek;
+                    if f.seek(std::io::SeekFrom::Start(0)).is_ok() && hasher.update_reader(f).is_ok() {
+                        stats.content_hash = Some(content_hash(&hasher));
+                    }
+                }
                 stats.records = scan.rows;
                 stats.lines = scan.rows;
                 stats.skipped_columns = scan.skipped_columns.len() as u64;
@@ -379,12 +414,12 @@ impl<'a> Scanner<'a> {
         let mut matches = Vec::new();
         if !matches!(format, Format::Jsonl | Format::Json) {
             let unit = Unit { line: 1, offset, record: None, field: None, name: None };
-            self.scan_unit(path, block, ContextScope::Block, unit, &mut matches, &mut res.findings);
+            self.scan_unit(path, block, ContextScope::Block, unit, &mut matches, &mut res.found);
             return res;
         }
         let mut line_start = 0;
         // A line's findings wait here until the whole line has parsed as JSON.
-        let mut found = Vec::new();
+        let mut found = Collected::default();
         for (index, line) in block.split(|&b| b == b'\n').enumerate() {
             let line_no = index as u64 + 1;
             let here = offset + line_start as u64;
@@ -393,7 +428,8 @@ impl<'a> Scanner<'a> {
             if trimmed.is_empty() {
                 continue;
             }
-            found.clear();
+            found.findings.clear();
+            found.scripts = ScriptCounts::default();
             let parsed = json_values(trimmed, &mut |field, name, text| {
                 let unit =
                     Unit { line: line_no, offset: here, record: Some(line_no), field: Some(field), name: Some(name) };
@@ -402,14 +438,15 @@ impl<'a> Scanner<'a> {
             match parsed {
                 Ok(()) => {
                     res.records += 1;
-                    res.findings.append(&mut found);
+                    res.found.findings.append(&mut found.findings);
+                    res.found.scripts.add(&found.scripts);
                 }
                 Err(_) => {
                     // A pretty-printed .json document has many lines that are not JSON alone;
                     // only a .jsonl line that does not parse is a malformed record.
                     res.malformed += u64::from(format == Format::Jsonl);
                     let unit = Unit { line: line_no, offset: here, record: None, field: None, name: None };
-                    self.scan_unit(path, line, ContextScope::Line, unit, &mut matches, &mut res.findings);
+                    self.scan_unit(path, line, ContextScope::Line, unit, &mut matches, &mut res.found);
                 }
             }
         }
@@ -424,11 +461,12 @@ impl<'a> Scanner<'a> {
         scope: ContextScope,
         unit: Unit,
         matches: &mut Vec<Match>,
-        out: &mut Vec<Finding>,
+        out: &mut Collected,
     ) {
         matches.clear();
         self.engine.scan_field(text, scope, unit.name, matches);
-        self.emit(path, text, unit, matches, out);
+        self.emit(path, text, unit, matches, &mut out.findings);
+        out.scripts.add(&ScriptCounts::count(text));
     }
 
     /// Turns matches in `text` into findings. For text units, lines are counted from the unit's
@@ -463,6 +501,25 @@ impl<'a> Scanner<'a> {
                 detail: m.detail.clone(),
             });
         }
+    }
+}
+
+/// A content hash as summaries keep it: 128 bits of BLAKE3, hex.
+fn content_hash(hasher: &blake3::Hasher) -> String {
+    hasher.finalize().as_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes what passes through a stream, so duplicates are found without a second read.
+struct Hashing {
+    inner: Box<dyn Read + Send>,
+    hasher: Arc<std::sync::Mutex<blake3::Hasher>>,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.lock().expect("only this reader writes to it").update(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -685,8 +742,8 @@ mod tests {
         let Content::Bytes(bytes @ Bytes::Mapped(_)) = opened.content else { panic!("a large file is mapped") };
         std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(4096).unwrap();
         let mut stats = FileStats::default();
-        let mut findings = Vec::new();
-        let outcome = fx.scanner().scan_bytes("shrinks.txt", &bytes, Format::Text, &mut stats, &mut findings, &());
+        let mut out = Collected::default();
+        let outcome = fx.scanner().scan_bytes("shrinks.txt", &bytes, Format::Text, &mut stats, &mut out, &());
         let Outcome::Failed(reason) = outcome else { panic!("the change must be reported") };
         assert!(reason.contains("shrank"), "{reason}");
     }

@@ -2,6 +2,7 @@
 //! parts of a corpus merge into the summary of the whole, so a datasheet can be rebuilt from
 //! saved summaries without rescanning.
 
+use crate::corpus::script::ScriptCounts;
 use crate::detect::{Category, Detail, Detector, YearRange};
 use crate::finding::{Finding, Level};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const SCHEMA_VERSION: u32 = 1;
 /// Masked examples kept per detector (the smallest, so merging is order-independent).
 const EXAMPLES: usize = 5;
+/// Locations of co-occurring identifiers kept (the smallest, for the same reason).
+const LOCATIONS: usize = 100;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -25,7 +28,26 @@ pub struct Summary {
     pub failed: Vec<FileIssue>,
     pub detectors: BTreeMap<String, DetectorSummary>,
     pub copyright: CopyrightSummary,
+    #[serde(default)]
+    pub co_occurrence: CoOccurrence,
+    /// Letters of the scanned text by script.
+    #[serde(default)]
+    pub scripts: ScriptCounts,
+    /// Scanned files by content hash: a group of more than one is a set of duplicates.
+    #[serde(default)]
+    pub content: BTreeMap<String, ContentGroup>,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContentGroup {
+    pub files: u64,
+    pub bytes: u64,
+    /// The first few paths, in order.
+    pub paths: BTreeSet<String>,
+}
+
+/// Paths kept per content group.
+const GROUP_PATHS: usize = 5;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileCounts {
@@ -70,6 +92,22 @@ pub struct DetectorSummary {
     pub per_file: BTreeMap<String, u64>,
     pub confidence: BTreeMap<Level, u64>,
     pub examples: BTreeSet<String>,
+    /// Distinct records (JSONL line, CSV or Parquet row; a line of plain text) with a finding.
+    #[serde(default)]
+    pub records: u64,
+    /// Findings by field path or column (structured files only).
+    #[serde(default)]
+    pub fields: BTreeMap<String, u64>,
+}
+
+/// Records that hold several kinds of personal data together: the per-person dossiers the
+/// ID Code (2.7) and the doxxing offence (s.64) make the first thing to remove.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoOccurrence {
+    /// Records by the set of detectors found together (`email+hk_phone+hkid`).
+    pub by_kinds: BTreeMap<String, u64>,
+    /// Where they are (`path:line` or `path:record N`), the first `LOCATIONS` in order.
+    pub locations: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -114,6 +152,9 @@ pub struct FileStats {
     pub invalid_utf8_bytes: u64,
     /// Parquet columns of types not scanned (nested, binary …).
     pub skipped_columns: u64,
+    pub scripts: ScriptCounts,
+    /// BLAKE3 of the decoded content (the stored bytes for Parquet), to find duplicate files.
+    pub content_hash: Option<String>,
 }
 
 /// What the scan learned about one file, ready to fold into a summary.
@@ -170,6 +211,15 @@ impl Summary {
             FileStatus::Scanned(stats) => {
                 self.files.scanned += 1;
                 self.add_stats(stats);
+                if let Some(hash) = &stats.content_hash {
+                    let g = self.content.entry(hash.clone()).or_default();
+                    g.files += 1;
+                    g.bytes = stats.bytes;
+                    g.paths.insert(path.to_string());
+                    if g.paths.len() > GROUP_PATHS {
+                        g.paths.pop_last();
+                    }
+                }
             }
             FileStatus::Skipped(reason) => {
                 self.files.skipped += 1;
@@ -197,6 +247,7 @@ impl Summary {
         f.malformed_records += st.malformed_records;
         f.with_invalid_utf8 += u64::from(st.invalid_utf8_bytes > 0);
         f.skipped_columns += st.skipped_columns;
+        self.scripts.add(&st.scripts);
         for (map, key) in [
             (&mut self.formats, &st.format),
             (&mut self.compression, &st.compression),
@@ -209,7 +260,9 @@ impl Summary {
     }
 
     fn add_findings(&mut self, path: &str, findings: &[Finding]) {
+        self.add_co_occurrence(path, findings);
         let mut seen_lines: BTreeSet<(&str, u64)> = BTreeSet::new();
+        let mut seen_records: BTreeSet<(&str, u64)> = BTreeSet::new();
         let mut holders_here = BTreeSet::new();
         let mut licences_here = BTreeSet::new();
         for f in findings {
@@ -217,6 +270,12 @@ impl Summary {
             d.occurrences += 1;
             if seen_lines.insert((&f.detector, f.line)) {
                 d.lines += 1;
+            }
+            if seen_records.insert((&f.detector, f.record.unwrap_or(f.line))) {
+                d.records += 1;
+            }
+            if let Some(field) = &f.field {
+                *d.fields.entry(field.clone()).or_default() += 1;
             }
             let n = d.per_file.entry(path.to_string()).or_default();
             if *n == 0 {
@@ -248,6 +307,28 @@ impl Summary {
                     }
                 }
                 Detail::None => {}
+            }
+        }
+    }
+
+    /// Groups one file's personal-data findings by record and counts the records that hold more
+    /// than one kind.
+    fn add_co_occurrence(&mut self, path: &str, findings: &[Finding]) {
+        let mut by_record: BTreeMap<(bool, u64), BTreeSet<&str>> = BTreeMap::new();
+        for f in findings.iter().filter(|f| f.category == Category::PersonalData) {
+            let unit = (f.record.is_some(), f.record.unwrap_or(f.line));
+            by_record.entry(unit).or_default().insert(&f.detector);
+        }
+        for ((structured, n), kinds) in by_record {
+            if kinds.len() < 2 {
+                continue;
+            }
+            let key = kinds.into_iter().collect::<Vec<_>>().join("+");
+            *self.co_occurrence.by_kinds.entry(key).or_default() += 1;
+            let at = if structured { format!("{path}: record {n}") } else { format!("{path}: line {n}") };
+            self.co_occurrence.locations.insert(at);
+            if self.co_occurrence.locations.len() > LOCATIONS {
+                self.co_occurrence.locations.pop_last();
             }
         }
     }
@@ -299,6 +380,23 @@ impl Summary {
             while d.examples.len() > EXAMPLES {
                 d.examples.pop_last();
             }
+            d.records += o.records;
+            add_map(&mut d.fields, &o.fields);
+        }
+        self.scripts.add(&other.scripts);
+        for (hash, o) in &other.content {
+            let g = self.content.entry(hash.clone()).or_default();
+            g.files += o.files;
+            g.bytes = o.bytes;
+            g.paths.extend(o.paths.iter().cloned());
+            while g.paths.len() > GROUP_PATHS {
+                g.paths.pop_last();
+            }
+        }
+        add_map(&mut self.co_occurrence.by_kinds, &other.co_occurrence.by_kinds);
+        self.co_occurrence.locations.extend(other.co_occurrence.locations.iter().cloned());
+        while self.co_occurrence.locations.len() > LOCATIONS {
+            self.co_occurrence.locations.pop_last();
         }
         for (name, o) in &other.copyright.holders {
             let h = self.copyright.holders.entry(name.clone()).or_default();

@@ -6,6 +6,7 @@ pub mod mapguard;
 pub mod open;
 pub mod parquet;
 pub mod records;
+pub mod script;
 pub mod walk;
 
 pub use open::{Compression, Format, TextEncoding};

@@ -1,0 +1,92 @@
+//! Which writing systems a corpus is in, by share of characters: Latin (English and other
+//! Latin-script languages), Han (with markers of Traditional and Simplified forms), other
+//! scripts. A count, not language identification: it tells a reader what the text is made of.
+
+use serde::{Deserialize, Serialize};
+
+/// Frequent characters written differently in Traditional and Simplified Chinese: position i of
+/// one list is the counterpart of position i of the other.
+const TRADITIONAL: &str = "們這個為來說時會對國學與發後問開關經還過電話號碼資體點員見場機長門現種實變書區東車業產報讓給進動從當無們幾樣頭萬應裡師結條網戶務質義處內氣醫聯導讀護鐘歲隨權態負責價錢買賣辦險證類際議論調運轉連親聽認識術習總將傳專團護圖樓層築醫藥顯響紅綠藍華銀錄鐵隊島灣廣陽陰雲顏風飛飯館馬魚鳥麼黃齊龍龜";
+const SIMPLIFIED: &str = "们这个为来说时会对国学与发后问开关经还过电话号码资体点员见场机长门现种实变书区东车业产报让给进动从当无们几样头万应里师结条网户务质义处内气医联导读护钟岁随权态负责价钱买卖办险证类际议论调运转连亲听认识术习总将传专团护图楼层筑医药显响红绿蓝华银录铁队岛湾广阳阴云颜风飞饭馆马鱼鸟么黄齐龙龟";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptCounts {
+    /// Latin letters (ASCII and accented).
+    pub latin: u64,
+    /// Han characters.
+    pub han: u64,
+    /// Han characters whose form is Traditional-only or Simplified-only (of the list above).
+    pub traditional_markers: u64,
+    pub simplified_markers: u64,
+    /// Letters of other scripts (kana, Hangul, Cyrillic, Arabic …).
+    pub other: u64,
+}
+
+impl ScriptCounts {
+    pub fn add(&mut self, o: &ScriptCounts) {
+        self.latin += o.latin;
+        self.han += o.han;
+        self.traditional_markers += o.traditional_markers;
+        self.simplified_markers += o.simplified_markers;
+        self.other += o.other;
+    }
+
+    pub fn letters(&self) -> u64 {
+        self.latin + self.han + self.other
+    }
+
+    /// Counts the letters of `text` (invalid UTF-8 is passed over).
+    pub fn count(text: &[u8]) -> ScriptCounts {
+        let mut c = ScriptCounts::default();
+        for chunk in text.utf8_chunks() {
+            for ch in chunk.valid().chars() {
+                c.count_char(ch);
+            }
+        }
+        c
+    }
+
+    fn count_char(&mut self, ch: char) {
+        if ch.is_ascii() {
+            self.latin += u64::from(ch.is_ascii_alphabetic());
+            return;
+        }
+        let cp = ch as u32;
+        if (0x4E00..=0x9FFF).contains(&cp) || (0x3400..=0x4DBF).contains(&cp) || (0x20000..=0x2FFFF).contains(&cp) {
+            self.han += 1;
+            if TRADITIONAL.contains(ch) {
+                self.traditional_markers += 1;
+            } else if SIMPLIFIED.contains(ch) {
+                self.simplified_markers += 1;
+            }
+        } else if (0x00C0..=0x024F).contains(&cp) {
+            self.latin += 1;
+        } else if ch.is_alphabetic() {
+            self.other += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_lists_pair_up() {
+        assert_eq!(TRADITIONAL.chars().count(), SIMPLIFIED.chars().count());
+        for (t, s) in TRADITIONAL.chars().zip(SIMPLIFIED.chars()) {
+            assert_ne!(t, s, "{t} is written the same in both");
+        }
+    }
+
+    #[test]
+    fn scripts_are_counted() {
+        let c = ScriptCounts::count("Tel 電話號碼 电话 café はい 123".as_bytes());
+        assert_eq!(c.latin, 7);
+        assert_eq!(c.han, 6);
+        assert_eq!(c.traditional_markers, 4);
+        assert_eq!(c.simplified_markers, 2);
+        assert_eq!(c.other, 2);
+        assert_eq!(ScriptCounts::count(b"\xff\xfeabc").latin, 3);
+    }
+}
