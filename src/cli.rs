@@ -4,7 +4,8 @@ use crate::corpus::open::OpenLimits;
 use crate::corpus::{walk, WalkOptions};
 use crate::detect::{spec, Engine};
 use crate::key::FingerprintKey;
-use crate::report::{datasheet, findings, FindingsFormat};
+use crate::report::datasheet::{self, Answers};
+use crate::report::{findings, FindingsFormat};
 use crate::scan::Scanner;
 use crate::summary::Summary;
 use clap::{Parser, Subcommand};
@@ -32,8 +33,42 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan files and folders; write findings, summary.json and datasheet.md.
+    /// Scan files and folders; write findings, summary.json and the datasheet in four forms.
     Scan(ScanArgs),
+    /// Rebuild the datasheet from saved summary.json files (merged) without rescanning.
+    Datasheet(DatasheetArgs),
+    /// Write a commented datasheet.toml template for the answers only the data owner can give.
+    Init(InitArgs),
+}
+
+#[derive(clap::Args)]
+struct DatasheetArgs {
+    /// summary.json files of runs over disjoint parts of a corpus.
+    #[arg(required = true)]
+    summaries: Vec<PathBuf>,
+    /// Folder for datasheet.md, datasheet.json, datasheet.html, croissant.json and the merged summary.json.
+    #[arg(short, long, default_value = "govscan-report")]
+    out: PathBuf,
+    #[command(flatten)]
+    sheet: SheetArgs,
+}
+
+/// What a datasheet needs beyond the scan.
+#[derive(clap::Args)]
+struct SheetArgs {
+    /// The owner's answers (default: datasheet.toml in the first scanned folder, if any).
+    #[arg(long, value_name = "FILE")]
+    answers: Option<PathBuf>,
+    /// The dataset's name in the datasheet (default: datasheet.toml's, else the paths scanned).
+    #[arg(long)]
+    title: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct InitArgs {
+    /// Folder to write datasheet.toml into (the corpus root).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -72,6 +107,8 @@ struct ScanArgs {
     /// Folder of detector definitions (*.toml) replacing the built-in set.
     #[arg(long, value_name = "DIR")]
     patterns: Option<PathBuf>,
+    #[command(flatten)]
+    sheet: SheetArgs,
     /// Stop decompressing a file (and list it as failed) once it has grown to this many times
     /// its compressed size, and past 256 MiB: the guard against compression bombs.
     #[arg(long, value_name = "RATIO", default_value_t = OpenLimits::default().max_expansion)]
@@ -89,6 +126,8 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Datasheet(args) => rebuild_datasheet(args),
+        Command::Init(args) => init(args),
     };
     result.unwrap_or_else(|msg| {
         eprintln!("govscan: error: {msg}");
@@ -152,13 +191,51 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
 
     write_json(&args.out.join("summary.json"), &summary)?;
     let title = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-    let md = datasheet::render(&summary, &title);
-    std::fs::write(args.out.join("datasheet.md"), md).map_err(|e| format!("cannot write datasheet.md: {e}"))?;
+    let answers_file = args.sheet.answers.clone().or_else(|| Answers::find(&args.paths));
+    write_datasheet(&summary, answers_file.as_deref(), args.sheet.title.as_deref().unwrap_or(&title), &args.out)?;
 
     if !args.quiet {
         report_to_stderr(&summary, total_findings, started, &args);
     }
     Ok(if summary.files.failed > 0 { EXIT_INCOMPLETE } else { EXIT_OK })
+}
+
+fn write_datasheet(summary: &Summary, answers: Option<&std::path::Path>, title: &str, out: &std::path::Path) -> Result<(), String> {
+    let answers = match answers {
+        Some(path) => Answers::load(path).map_err(|e| format!("{e} (fix it, or run `govscan init` for a template)"))?,
+        None => Answers::default(),
+    };
+    let sheet = datasheet::build(summary, &answers, title);
+    datasheet::write_all(&sheet, out).map_err(|e| format!("cannot write the datasheet into {}: {e}", out.display()))
+}
+
+fn rebuild_datasheet(args: DatasheetArgs) -> Result<i32, String> {
+    let mut merged: Option<Summary> = None;
+    for path in &args.summaries {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let part: Summary = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a govscan summary.json: {e}", path.display()))?;
+        match merged.as_mut() {
+            None => merged = Some(part),
+            Some(m) => m.merge(&part).map_err(|e| format!("{}: {e}", path.display()))?,
+        }
+    }
+    let summary = merged.expect("clap requires at least one summary");
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    write_json(&args.out.join("summary.json"), &summary)?;
+    let title = args.summaries.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    write_datasheet(&summary, args.sheet.answers.as_deref(), args.sheet.title.as_deref().unwrap_or(&title), &args.out)?;
+    Ok(EXIT_OK)
+}
+
+fn init(args: InitArgs) -> Result<i32, String> {
+    let path = args.dir.join("datasheet.toml");
+    if path.exists() {
+        return Err(format!("{} exists already; edit it, or remove it to start again", path.display()));
+    }
+    std::fs::write(&path, datasheet::answers::TEMPLATE).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("govscan: wrote {}; fill in what you can answer, then scan again", path.display());
+    Ok(EXIT_OK)
 }
 
 fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {

@@ -68,6 +68,9 @@ pub struct FileCounts {
     pub with_invalid_utf8: u64,
     /// Parquet columns not scanned because of their type.
     pub skipped_columns: u64,
+    /// Lines of files that hold no structured records (plain text, Markdown).
+    #[serde(default)]
+    pub text_lines: u64,
     /// Files that contain at least one copyright or licence finding.
     pub with_rights_signal: u64,
 }
@@ -244,6 +247,9 @@ impl Summary {
         f.lines += st.lines;
         f.cut_lines += st.cut_lines;
         f.records += st.records;
+        if st.records == 0 {
+            f.text_lines += st.lines;
+        }
         f.malformed_records += st.malformed_records;
         f.with_invalid_utf8 += u64::from(st.invalid_utf8_bytes > 0);
         f.skipped_columns += st.skipped_columns;
@@ -352,6 +358,7 @@ impl Summary {
         f.lines += o.lines;
         f.cut_lines += o.cut_lines;
         f.records += o.records;
+        f.text_lines += o.text_lines;
         f.malformed_records += o.malformed_records;
         f.with_invalid_utf8 += o.with_invalid_utf8;
         f.skipped_columns += o.skipped_columns;

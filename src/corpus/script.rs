@@ -59,7 +59,8 @@ impl ScriptCounts {
             } else if SIMPLIFIED.contains(ch) {
                 self.simplified_markers += 1;
             }
-        } else if (0x00C0..=0x024F).contains(&cp) {
+        } else if (0x00C0..=0x024F).contains(&cp) || (0xFF21..=0xFF3A).contains(&cp) || (0xFF41..=0xFF5A).contains(&cp) {
+            // Accented and full-width Latin letters.
             self.latin += 1;
         } else if ch.is_alphabetic() {
             self.other += 1;
@@ -81,8 +82,8 @@ mod tests {
 
     #[test]
     fn scripts_are_counted() {
-        let c = ScriptCounts::count("Tel 電話號碼 电话 café はい 123".as_bytes());
-        assert_eq!(c.latin, 7);
+        let c = ScriptCounts::count("Tel 電話號碼 电话 café はい 123 ＡＢ".as_bytes());
+        assert_eq!(c.latin, 9);
         assert_eq!(c.han, 6);
         assert_eq!(c.traditional_markers, 4);
         assert_eq!(c.simplified_markers, 2);
