@@ -67,6 +67,9 @@ fn every_bad_file_is_reported_and_every_good_file_scanned() {
         assert!(!found_in(&findings, name).is_empty(), "{name}: findings before the damage are kept");
     }
     assert!(issue(&summary, "failed", "truncated.parquet").unwrap().contains("Parquet"));
+    // Found by fuzzing: metadata that made the Parquet reader panic.
+    assert!(issue(&summary, "failed", "corrupt_metadata.parquet").unwrap().contains("Parquet"));
+    assert!(!stderr.contains("panicked"), "a caught reader panic is not printed: {stderr}");
     assert!(issue(&summary, "failed", "bomb.txt.gz").unwrap().contains("compression bomb"));
     assert!(issue(&summary, "skipped", "nul_bytes.dat").unwrap().contains("binary"));
     assert!(issue(&summary, "skipped", "pointer.jsonl").unwrap().contains("Git LFS"));
@@ -80,7 +83,7 @@ fn every_bad_file_is_reported_and_every_good_file_scanned() {
     assert!(found_in(&findings, "empty.txt").is_empty());
 
     let files = &summary["files"];
-    assert_eq!(files["failed"], 6, "{files}");
+    assert_eq!(files["failed"], 7, "{files}");
     assert_eq!(files["skipped"], if cfg!(unix) { 3 } else { 2 }, "{files}");
     assert_eq!(files["scanned"], 5, "good, invalid_utf8, empty, deeply_nested, not_json: {files}");
     assert_eq!(files["with_invalid_utf8"], 1);

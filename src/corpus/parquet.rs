@@ -19,8 +19,44 @@ pub struct ParquetScan {
     pub skipped_columns: Vec<String>,
 }
 
-/// Calls `f(row, column, text)` for every non-null scanned cell; rows are 1-based.
-pub fn for_each_cell(file: &File, f: &mut impl FnMut(u64, &str, &str)) -> PolarsResult<ParquetScan> {
+thread_local! {
+    /// Set while a Parquet file is read: a panic there is the reader's, on a corrupt file.
+    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Chains a panic hook that stays quiet about panics caught by `for_each_cell`, and prints the
+/// others as before.
+fn install_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !READING.with(|r| r.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Calls `f(row, column, text)` for every non-null scanned cell; rows are 1-based. A corrupt
+/// file is an error, never a crash: the Parquet reader panics on some malformed metadata
+/// (found by fuzzing), so a panic inside it is caught and returned as the file's error.
+pub fn for_each_cell(file: &File, f: &mut impl FnMut(u64, &str, &str)) -> Result<ParquetScan, String> {
+    install_hook();
+    READING.with(|r| r.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_cells(file, f)));
+    READING.with(|r| r.set(false));
+    match result {
+        Ok(Ok(scan)) => Ok(scan),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => {
+            let why = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(format!("the Parquet reader gave up on malformed data ({})", why.unwrap_or_else(|| "no message".into())))
+        }
+    }
+}
+
+fn read_cells(file: &File, f: &mut impl FnMut(u64, &str, &str)) -> PolarsResult<ParquetScan> {
     let mut reader = ParquetReader::new(file.try_clone()?);
     let schema = reader.schema()?;
     let total = reader.num_rows()?;

@@ -210,8 +210,14 @@ fn inline(s: &str) -> String {
                 if j % 2 == 1 {
                     let class = if p == "open" { " class=\"open\"" } else { "" };
                     let _ = write!(out, "<strong{class}>{p}</strong>");
-                } else {
-                    out.push_str(p);
+                    continue;
+                }
+                for (k, q) in p.split('*').enumerate() {
+                    if k % 2 == 1 {
+                        let _ = write!(out, "<em>{q}</em>");
+                    } else {
+                        out.push_str(q);
+                    }
                 }
             }
         }
@@ -225,6 +231,6 @@ mod tests {
 
     #[test]
     fn inline_markup_is_escaped_then_formatted() {
-        assert_eq!(inline("a `<b>` **c** d\\|e"), "a <code>&lt;b&gt;</code> <strong>c</strong> d|e");
+        assert_eq!(inline("a `<b>` **c** d\\|e *f*"), "a <code>&lt;b&gt;</code> <strong>c</strong> d|e <em>f</em>");
     }
 }
