@@ -200,7 +200,12 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     Ok(if summary.files.failed > 0 { EXIT_INCOMPLETE } else { EXIT_OK })
 }
 
-fn write_datasheet(summary: &Summary, answers: Option<&std::path::Path>, title: &str, out: &std::path::Path) -> Result<(), String> {
+fn write_datasheet(
+    summary: &Summary,
+    answers: Option<&std::path::Path>,
+    title: &str,
+    out: &std::path::Path,
+) -> Result<(), String> {
     let answers = match answers {
         Some(path) => Answers::load(path).map_err(|e| format!("{e} (fix it, or run `govscan init` for a template)"))?,
         None => Answers::default(),

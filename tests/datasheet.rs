@@ -54,7 +54,9 @@ fn the_hugging_face_front_matter_describes_the_corpus() {
     scan(&["sample_data"], out.path());
     let md = std::fs::read_to_string(out.path().join("datasheet.md")).unwrap();
     let front = md.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap();
-    for line in ["pretty_name: \"sample_data\"", "license: \"other\"", "language:\n- en\n- zh", "size_categories:\n- n<1K"] {
+    for line in
+        ["pretty_name: \"sample_data\"", "license: \"other\"", "language:\n- en\n- zh", "size_categories:\n- n<1K"]
+    {
         assert!(front.contains(line), "{line:?} in {front}");
     }
 }

@@ -50,8 +50,12 @@ pub fn for_each_cell(file: &File, f: &mut impl FnMut(u64, &str, &str)) -> Result
         Ok(Ok(scan)) => Ok(scan),
         Ok(Err(e)) => Err(e.to_string()),
         Err(panic) => {
-            let why = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-            Err(format!("the Parquet reader gave up on malformed data ({})", why.unwrap_or_else(|| "no message".into())))
+            let why =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(format!(
+                "the Parquet reader gave up on malformed data ({})",
+                why.unwrap_or_else(|| "no message".into())
+            ))
         }
     }
 }

@@ -59,7 +59,8 @@ impl ScriptCounts {
             } else if SIMPLIFIED.contains(ch) {
                 self.simplified_markers += 1;
             }
-        } else if (0x00C0..=0x024F).contains(&cp) || (0xFF21..=0xFF3A).contains(&cp) || (0xFF41..=0xFF5A).contains(&cp) {
+        } else if (0x00C0..=0x024F).contains(&cp) || (0xFF21..=0xFF3A).contains(&cp) || (0xFF41..=0xFF5A).contains(&cp)
+        {
             // Accented and full-width Latin letters.
             self.latin += 1;
         } else if ch.is_alphabetic() {

@@ -95,7 +95,8 @@ pub enum AnswersError {
 impl Answers {
     pub fn load(path: &Path) -> Result<Answers, AnswersError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| AnswersError::Read { path: shown.clone(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| AnswersError::Read { path: shown.clone(), source })?;
         toml::from_str(&text).map_err(|source| AnswersError::Parse { path: shown, source: Box::new(source) })
     }
 

@@ -15,10 +15,13 @@ pub fn render(d: &Datasheet) -> Value {
         .detectors
         .iter()
         .filter(|r| r.occurrences > 0)
-        .map(|r| format!("{}: {} occurrences ({} distinct) in {} file(s)", r.name, r.occurrences, r.distinct_values, r.files))
+        .map(|r| {
+            format!("{}: {} occurrences ({} distinct) in {} file(s)", r.name, r.occurrences, r.distinct_values, r.files)
+        })
         .collect();
     let personal = if found.is_empty() {
-        "govscan found no personal data of the scanned types (HKID, Hong Kong phone numbers, e-mail addresses).".to_string()
+        "govscan found no personal data of the scanned types (HKID, Hong Kong phone numbers, e-mail addresses)."
+            .to_string()
     } else {
         format!(
             "govscan found: {}. {} record(s) hold several identifiers together ({} with an HKID).",

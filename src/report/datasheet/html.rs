@@ -52,7 +52,8 @@ fn risk(h: &mut String, d: &Datasheet) {
     );
     let _ = writeln!(h, "<table><tr><th>Governance dimension</th><th>Status</th><th>Evidence</th></tr>");
     for dim in &r.dimensions {
-        let class = serde_json::to_value(dim.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let class =
+            serde_json::to_value(dim.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
@@ -77,7 +78,8 @@ fn charts(h: &mut String, d: &Datasheet) {
             *by_file.entry(&f.name).or_default() += f.count;
         }
     }
-    let mut files: Vec<(String, f64, bool)> = by_file.into_iter().map(|(p, n)| (p.to_string(), n as f64, false)).collect();
+    let mut files: Vec<(String, f64, bool)> =
+        by_file.into_iter().map(|(p, n)| (p.to_string(), n as f64, false)).collect();
     files.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     files.truncate(8);
     let licences: Vec<(String, f64, bool)> =

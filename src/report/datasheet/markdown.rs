@@ -155,7 +155,11 @@ fn composition(w: &mut String, d: &Datasheet) {
     }
     let _ = writeln!(w);
     for group in &c.duplicates.examples {
-        let _ = writeln!(w, "- Same content: {}", group.iter().map(|p| format!("`{}`", esc(p))).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            w,
+            "- Same content: {}",
+            group.iter().map(|p| format!("`{}`", esc(p))).collect::<Vec<_>>().join(", ")
+        );
     }
     if !c.duplicates.examples.is_empty() {
         let _ = writeln!(w);
@@ -200,9 +204,11 @@ fn personal_data(w: &mut String, d: &Datasheet) {
             let _ = writeln!(w, "| {} | {} |", c.name.replace('+', " + "), c.count);
         }
         const SHOWN: usize = 20;
-        let shown: Vec<String> = p.co_occurrence_locations.iter().take(SHOWN).map(|l| format!("`{}`", esc(l))).collect();
+        let shown: Vec<String> =
+            p.co_occurrence_locations.iter().take(SHOWN).map(|l| format!("`{}`", esc(l))).collect();
         let more = p.co_occurring_records.saturating_sub(SHOWN as u64);
-        let more = if more > 0 { format!(" and {more} more (the first 100 are in datasheet.json)") } else { String::new() };
+        let more =
+            if more > 0 { format!(" and {more} more (the first 100 are in datasheet.json)") } else { String::new() };
         let _ = writeln!(w, "\nWhere: {}{more}.\n", shown.join(", "));
     }
     for r in p.detectors.iter().filter(|r| r.occurrences > 0) {
@@ -256,14 +262,22 @@ fn copyright(w: &mut String, d: &Datasheet) {
     if !c.holders.is_empty() {
         let _ = writeln!(w, "| Holder | Notices | Files | Years |\n|---|---:|---:|---|");
         for h in &c.holders {
-            let _ = writeln!(w, "| {} | {} | {} | {} |", esc(&h.holder), h.notices, h.files, h.years.as_deref().unwrap_or("not stated"));
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} |",
+                esc(&h.holder),
+                h.notices,
+                h.files,
+                h.years.as_deref().unwrap_or("not stated")
+            );
         }
         let _ = writeln!(w);
     }
     if !c.licences.is_empty() {
         let _ = writeln!(w, "| Licence | References | Files | Restrictions |\n|---|---:|---:|---|");
         for l in &c.licences {
-            let flags: Vec<&str> = [(l.nc, "NC"), (l.nd, "ND"), (l.sa, "SA")].iter().filter(|x| x.0).map(|x| x.1).collect();
+            let flags: Vec<&str> =
+                [(l.nc, "NC"), (l.nd, "ND"), (l.sa, "SA")].iter().filter(|x| x.0).map(|x| x.1).collect();
             let flags = if flags.is_empty() { "none".to_string() } else { flags.join(", ") };
             let _ = writeln!(w, "| `{}` | {} | {} | {flags} |", esc(&l.id), l.references, l.files);
         }
@@ -285,13 +299,23 @@ fn owner_sections(w: &mut String, d: &Datasheet) {
         ),
         (
             "Preprocessing, cleaning, labelling",
-            vec![("What was removed or fixed?", &a.preprocessing.cleaning), ("How is personal data masked or removed?", &a.preprocessing.redaction)],
+            vec![
+                ("What was removed or fixed?", &a.preprocessing.cleaning),
+                ("How is personal data masked or removed?", &a.preprocessing.redaction),
+            ],
         ),
         ("Uses", vec![("Intended uses", &a.uses.intended), ("Uses to avoid", &a.uses.prohibited)]),
-        ("Distribution", vec![("How and to whom", &a.distribution.how), ("Under which terms", &a.distribution.licence_terms)]),
+        (
+            "Distribution",
+            vec![("How and to whom", &a.distribution.how), ("Under which terms", &a.distribution.licence_terms)],
+        ),
         (
             "Maintenance",
-            vec![("Contact", &a.maintenance.contact), ("Retention", &a.maintenance.retention), ("Erasure on request", &a.maintenance.erasure)],
+            vec![
+                ("Contact", &a.maintenance.contact),
+                ("Retention", &a.maintenance.retention),
+                ("Erasure on request", &a.maintenance.erasure),
+            ],
         ),
     ];
     for (title, rows) in sections {

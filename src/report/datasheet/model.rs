@@ -282,7 +282,11 @@ fn detector_report(id: &str, d: &DetectorSummary, units: u64) -> DetectorReport 
         records: d.records,
         lines: d.lines,
         files: d.files,
-        density_per_1000: if units == 0 { 0.0 } else { (d.occurrences as f64 * 1000.0 / units as f64 * 10.0).round() / 10.0 },
+        density_per_1000: if units == 0 {
+            0.0
+        } else {
+            (d.occurrences as f64 * 1000.0 / units as f64 * 10.0).round() / 10.0
+        },
         confidence: ConfidenceMix { high: level(Level::High), medium: level(Level::Medium), low: level(Level::Low) },
         masked_examples: d.examples.iter().cloned().collect(),
         top_files: top(&d.per_file),
@@ -306,7 +310,9 @@ pub fn build(s: &Summary, answers: &Answers, title: &str) -> Datasheet {
     let risk = risk(s, &personal_data, &copyright, &composition);
     let mut open_items: Vec<String> = pdpo
         .iter()
-        .flat_map(|p| p.questions.iter().filter(|q| q.answer.is_none()).map(move |q| format!("{}: {}", p.id, q.question)))
+        .flat_map(|p| {
+            p.questions.iter().filter(|q| q.answer.is_none()).map(move |q| format!("{}: {}", p.id, q.question))
+        })
         .collect();
     let general = [
         ("Motivation: who created the dataset, and for which task?", &answers.motivation.creators),
@@ -392,13 +398,22 @@ fn copyright(s: &Summary) -> Copyright {
                 holder: holder.clone(),
                 notices: h.notices,
                 files: h.files,
-                years: h.years.map(|y| if y.from == y.to { y.from.to_string() } else { format!("{}–{}", y.from, y.to) }),
+                years: h
+                    .years
+                    .map(|y| if y.from == y.to { y.from.to_string() } else { format!("{}–{}", y.from, y.to) }),
             })
             .collect(),
         licences: c
             .licences
             .iter()
-            .map(|(id, l)| Licence { id: id.clone(), references: l.occurrences, files: l.files, nc: l.nc, nd: l.nd, sa: l.sa })
+            .map(|(id, l)| Licence {
+                id: id.clone(),
+                references: l.occurrences,
+                files: l.files,
+                nc: l.nc,
+                nd: l.nd,
+                sa: l.sa,
+            })
             .collect(),
         licence_references: refs(|_| true),
         nc_references: refs(|l| l.nc),
@@ -415,7 +430,12 @@ fn pdpo(s: &Summary, a: &Answers, pd: &PersonalData, comp: &Composition) -> Vec<
         .detectors
         .iter()
         .filter(|d| d.occurrences > 0)
-        .map(|d| format!("{}: {} occurrences, {} distinct, {} per 1,000 records, in {} file(s)", d.name, d.occurrences, d.distinct_values, d.density_per_1000, d.files))
+        .map(|d| {
+            format!(
+                "{}: {} occurrences, {} distinct, {} per 1,000 records, in {} file(s)",
+                d.name, d.occurrences, d.distinct_values, d.density_per_1000, d.files
+            )
+        })
         .collect();
     let none_found = || vec!["No personal data of the scanned types was found.".to_string()];
     let hkids = occurrences(s, "hkid");
@@ -490,7 +510,10 @@ fn risk(s: &Summary, pd: &PersonalData, c: &Copyright, comp: &Composition) -> Ri
     let hkids = occurrences(s, "hkid");
     let contacts = occurrences(s, "hk_phone") + occurrences(s, "email");
     let privacy = if hkids > 0 || pd.co_occurring_records > 0 {
-        (Status::ActionNeeded, format!("{hkids} HKID number(s); {} record(s) with several identifiers together.", pd.co_occurring_records))
+        (
+            Status::ActionNeeded,
+            format!("{hkids} HKID number(s); {} record(s) with several identifiers together.", pd.co_occurring_records),
+        )
     } else if contacts > 0 {
         (Status::Review, format!("{contacts} phone number(s) and e-mail address(es)."))
     } else {
@@ -499,10 +522,21 @@ fn risk(s: &Summary, pd: &PersonalData, c: &Copyright, comp: &Composition) -> Ri
     let ip = if c.nc_references + c.nd_references > 0 || !c.holders.is_empty() {
         (
             Status::ActionNeeded,
-            format!("{} copyright holder(s); {} NC and {} ND licence reference(s).", c.holders.len(), c.nc_references, c.nd_references),
+            format!(
+                "{} copyright holder(s); {} NC and {} ND licence reference(s).",
+                c.holders.len(),
+                c.nc_references,
+                c.nd_references
+            ),
         )
     } else if c.files_without_rights_signal > 0 {
-        (Status::Review, format!("{}% of files carry no licence or notice: their rights come from their source.", c.share_without_rights_signal))
+        (
+            Status::Review,
+            format!(
+                "{}% of files carry no licence or notice: their rights come from their source.",
+                c.share_without_rights_signal
+            ),
+        )
     } else {
         (Status::NoSignal, "Every file carries a licence or notice without restrictions.".into())
     };
@@ -552,7 +586,8 @@ fn risk(s: &Summary, pd: &PersonalData, c: &Copyright, comp: &Composition) -> Ri
     }
     if contacts > 0 {
         reasons.push(format!("{contacts} contact detail(s)"));
-        next_steps.push("Mask phone numbers and e-mail addresses unless the purpose needs them (DPP1, DPP3).".to_string());
+        next_steps
+            .push("Mask phone numbers and e-mail addresses unless the purpose needs them (DPP1, DPP3).".to_string());
     }
     if c.nc_references > 0 {
         reasons.push(format!("{} non-commercial licence reference(s)", c.nc_references));
