@@ -3,6 +3,7 @@
 //! scripts. A count, not language identification: it tells a reader what the text is made of.
 
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// Frequent characters written differently in Traditional and Simplified Chinese: position i of
 /// one list is the counterpart of position i of the other.
@@ -35,28 +36,34 @@ impl ScriptCounts {
         self.latin + self.han + self.other
     }
 
-    /// Counts the letters of `text` (invalid UTF-8 is passed over).
+    /// Counts the letters of `text` (invalid UTF-8 is passed over). This runs over every
+    /// scanned byte: ASCII is counted a byte at a time and only other text is decoded.
     pub fn count(text: &[u8]) -> ScriptCounts {
         let mut c = ScriptCounts::default();
-        for chunk in text.utf8_chunks() {
-            for ch in chunk.valid().chars() {
-                c.count_char(ch);
+        let mut rest = text;
+        while !rest.is_empty() {
+            let ascii = rest.iter().position(|&b| b >= 0x80).unwrap_or(rest.len());
+            c.latin += rest[..ascii].iter().filter(|b| b.is_ascii_alphabetic()).count() as u64;
+            rest = &rest[ascii..];
+            let end = rest.iter().position(|&b| b < 0x80).unwrap_or(rest.len());
+            for chunk in rest[..end].utf8_chunks() {
+                for ch in chunk.valid().chars() {
+                    c.count_char(ch);
+                }
             }
+            rest = &rest[end..];
         }
         c
     }
 
     fn count_char(&mut self, ch: char) {
-        if ch.is_ascii() {
-            self.latin += u64::from(ch.is_ascii_alphabetic());
-            return;
-        }
         let cp = ch as u32;
         if (0x4E00..=0x9FFF).contains(&cp) || (0x3400..=0x4DBF).contains(&cp) || (0x20000..=0x2FFFF).contains(&cp) {
             self.han += 1;
-            if TRADITIONAL.contains(ch) {
+            let (trad, simp) = markers();
+            if trad.contains(cp) {
                 self.traditional_markers += 1;
-            } else if SIMPLIFIED.contains(ch) {
+            } else if simp.contains(cp) {
                 self.simplified_markers += 1;
             }
         } else if (0x00C0..=0x024F).contains(&cp) || (0xFF21..=0xFF3A).contains(&cp) || (0xFF41..=0xFF5A).contains(&cp)
@@ -69,6 +76,29 @@ impl ScriptCounts {
     }
 }
 
+/// A bitset over the CJK Unified Ideographs block, where every marker lies.
+struct HanSet([u64; 0x5200 / 64]);
+
+impl HanSet {
+    fn of(chars: &str) -> HanSet {
+        let mut set = HanSet([0; 0x5200 / 64]);
+        for cp in chars.chars().map(|c| c as u32 - 0x4E00) {
+            set.0[cp as usize / 64] |= 1 << (cp % 64);
+        }
+        set
+    }
+
+    fn contains(&self, cp: u32) -> bool {
+        let Some(i) = cp.checked_sub(0x4E00).filter(|&i| i < 0x5200) else { return false };
+        self.0[i as usize / 64] & (1 << (i % 64)) != 0
+    }
+}
+
+fn markers() -> &'static (HanSet, HanSet) {
+    static SETS: OnceLock<(HanSet, HanSet)> = OnceLock::new();
+    SETS.get_or_init(|| (HanSet::of(TRADITIONAL), HanSet::of(SIMPLIFIED)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +109,14 @@ mod tests {
         for (t, s) in TRADITIONAL.chars().zip(SIMPLIFIED.chars()) {
             assert_ne!(t, s, "{t} is written the same in both");
         }
+    }
+
+    #[test]
+    fn every_marker_is_in_the_bitset_block() {
+        for c in TRADITIONAL.chars().chain(SIMPLIFIED.chars()) {
+            assert!((0x4E00..0xA000).contains(&(c as u32)), "{c}");
+        }
+        assert!(markers().0.contains('們' as u32) && !markers().0.contains('们' as u32));
     }
 
     #[test]
