@@ -36,28 +36,35 @@ impl ScriptCounts {
         self.latin + self.han + self.other
     }
 
-    /// Counts the letters of `text` (invalid UTF-8 is passed over). This runs over every
-    /// scanned byte: ASCII is counted a byte at a time and only other text is decoded.
+    /// Counts the letters of `text`. This runs over every scanned byte, so it decodes UTF-8 by
+    /// hand without validating it again (the scan counts invalid bytes separately; a damaged
+    /// sequence only miscounts a letter).
     pub fn count(text: &[u8]) -> ScriptCounts {
         let mut c = ScriptCounts::default();
-        let mut rest = text;
-        while !rest.is_empty() {
-            let ascii = rest.iter().position(|&b| b >= 0x80).unwrap_or(rest.len());
-            c.latin += rest[..ascii].iter().filter(|b| b.is_ascii_alphabetic()).count() as u64;
-            rest = &rest[ascii..];
-            let end = rest.iter().position(|&b| b < 0x80).unwrap_or(rest.len());
-            for chunk in rest[..end].utf8_chunks() {
-                for ch in chunk.valid().chars() {
-                    c.count_char(ch);
+        let mut i = 0;
+        let cont = |j: usize| u32::from(text.get(j).copied().unwrap_or(0) & 0x3F);
+        while i < text.len() {
+            let b = text[i];
+            let (cp, len) = match b {
+                0x00..=0x7F => {
+                    c.latin += u64::from(b.is_ascii_alphabetic());
+                    i += 1;
+                    continue;
                 }
-            }
-            rest = &rest[end..];
+                0xC2..=0xDF => ((u32::from(b & 0x1F) << 6) | cont(i + 1), 2),
+                0xE0..=0xEF => ((u32::from(b & 0x0F) << 12) | (cont(i + 1) << 6) | cont(i + 2), 3),
+                0xF0..=0xF4 => {
+                    ((u32::from(b & 0x07) << 18) | (cont(i + 1) << 12) | (cont(i + 2) << 6) | cont(i + 3), 4)
+                }
+                _ => (0, 1),
+            };
+            c.count_code_point(cp);
+            i += len;
         }
         c
     }
 
-    fn count_char(&mut self, ch: char) {
-        let cp = ch as u32;
+    fn count_code_point(&mut self, cp: u32) {
         if (0x4E00..=0x9FFF).contains(&cp) || (0x3400..=0x4DBF).contains(&cp) || (0x20000..=0x2FFFF).contains(&cp) {
             self.han += 1;
             let (trad, simp) = markers();
@@ -70,7 +77,9 @@ impl ScriptCounts {
         {
             // Accented and full-width Latin letters.
             self.latin += 1;
-        } else if ch.is_alphabetic() {
+        } else if matches!(cp, 0x2000..=0x206F | 0x3000..=0x303F | 0xFF00..=0xFFEF) {
+            // Punctuation, general and CJK: common in Chinese text, never letters here.
+        } else if char::from_u32(cp).is_some_and(char::is_alphabetic) {
             self.other += 1;
         }
     }
