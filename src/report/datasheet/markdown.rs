@@ -285,9 +285,12 @@ fn copyright(w: &mut String, d: &Datasheet) {
     }
 }
 
+/// A section of questions for the owner: its title, and each question with its answer.
+type Section<'a> = (&'a str, Vec<(&'a str, &'a Option<String>)>);
+
 fn owner_sections(w: &mut String, d: &Datasheet) {
     let a = &d.answers;
-    let sections: [(&str, Vec<(&str, &Option<String>)>); 5] = [
+    let sections: [Section; 5] = [
         (
             "Collection process",
             vec![

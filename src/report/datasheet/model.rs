@@ -87,11 +87,9 @@ impl Scripts {
     fn from(c: &ScriptCounts) -> Scripts {
         let letters = c.letters();
         let markers = c.traditional_markers + c.simplified_markers;
-        let (trad, simp, undetermined) = if markers == 0 {
-            (0, 0, c.han)
-        } else {
-            let trad = c.han * c.traditional_markers / markers;
-            (trad, c.han - trad, 0)
+        let (trad, simp, undetermined) = match (c.han * c.traditional_markers).checked_div(markers) {
+            Some(trad) => (trad, c.han - trad, 0),
+            None => (0, 0, c.han),
         };
         Scripts {
             letters,
