@@ -64,6 +64,8 @@ impl Progress for indicatif::ProgressBar {
 struct FileProgress<'p> {
     inner: &'p dyn Progress,
     sent: AtomicU64,
+    /// On-disk bytes a decoding stream has consumed (fed by `open`).
+    raw_read: Arc<AtomicU64>,
 }
 
 impl Progress for FileProgress<'_> {
@@ -74,7 +76,11 @@ impl Progress for FileProgress<'_> {
 }
 
 impl FileProgress<'_> {
-    /// Reports the on-disk bytes a stream has consumed so far.
+    /// Reports the on-disk bytes the file's stream has consumed so far, up to `limit`.
+    fn follow_stream(&self, limit: u64) {
+        self.reach(self.raw_read.load(Ordering::Relaxed).min(limit));
+    }
+
     fn reach(&self, total: u64) {
         let sent = self.sent.load(Ordering::Relaxed);
         if total > sent {
@@ -148,7 +154,7 @@ impl<'a> Scanner<'a> {
 
     /// Scans one file; never panics on bad input, which becomes a `Skipped` or `Failed` status.
     pub fn scan_file(&self, path: &Path, size: u64, progress: &dyn Progress) -> FileResult {
-        let progress = FileProgress { inner: progress, sent: AtomicU64::new(0) };
+        let progress = FileProgress { inner: progress, sent: AtomicU64::new(0), raw_read: Arc::new(AtomicU64::new(0)) };
         let result = self.scan_opened(path, &progress);
         progress.reach(size);
         result
@@ -156,8 +162,7 @@ impl<'a> Scanner<'a> {
 
     fn scan_opened(&self, path: &Path, progress: &FileProgress) -> FileResult {
         let shown = display(path);
-        let raw_read = Arc::new(AtomicU64::new(0));
-        let opened = match open(path, self.limits, raw_read.clone()) {
+        let opened = match open(path, self.limits, progress.raw_read.clone()) {
             Ok(o) => o,
             Err(e) => {
                 let status = FileStatus::Failed { reason: format!("cannot open: {e}"), partial: FileStats::default() };
@@ -185,9 +190,7 @@ impl<'a> Scanner<'a> {
             Content::Absent(why) => Outcome::Skipped(why),
             Content::Parquet(file) => self.scan_parquet(&shown, &file, &mut stats, &mut out),
             Content::Bytes(bytes) => self.scan_bytes(&shown, &bytes, format, &mut stats, &mut out, progress),
-            Content::Stream(reader) => {
-                self.scan_stream(&shown, reader, format, &mut stats, &mut out, &raw_read, progress)
-            }
+            Content::Stream(reader) => self.scan_stream(&shown, reader, format, &mut stats, &mut out, progress),
         };
         stats.scripts.add(&out.scripts);
         let findings = out.findings;
@@ -268,7 +271,6 @@ impl<'a> Scanner<'a> {
         findings
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn scan_stream(
         &self,
         path: &str,
@@ -276,7 +278,6 @@ impl<'a> Scanner<'a> {
         format: Format,
         stats: &mut FileStats,
         out: &mut Collected,
-        raw_read: &AtomicU64,
         progress: &FileProgress,
     ) -> Outcome {
         let (head, reader) = peek_head(reader, 8192);
@@ -288,7 +289,7 @@ impl<'a> Scanner<'a> {
         let outcome = if matches!(format, Format::Csv | Format::Tsv) {
             self.scan_table(path, reader, format, stats, out)
         } else {
-            self.scan_lines(path, reader, format, stats, out, raw_read, progress)
+            self.scan_lines(path, reader, format, stats, out, progress)
         };
         if matches!(outcome, Outcome::Done) {
             stats.content_hash = Some(content_hash(&hasher.lock().expect("the reader is done with it")));
@@ -296,7 +297,6 @@ impl<'a> Scanner<'a> {
         outcome
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn scan_lines(
         &self,
         path: &str,
@@ -304,7 +304,6 @@ impl<'a> Scanner<'a> {
         format: Format,
         stats: &mut FileStats,
         out: &mut Collected,
-        raw_read: &AtomicU64,
         progress: &FileProgress,
     ) -> Outcome {
         let mut blocks = LineBlocks::new(reader, self.chunk, self.max_line);
@@ -331,7 +330,7 @@ impl<'a> Scanner<'a> {
             stats.invalid_utf8_bytes += res.invalid_utf8;
             stats.bytes += block.len() as u64;
             last_byte = *block.last().unwrap_or(&b'\n');
-            progress.reach(raw_read.load(Ordering::Relaxed).min(stats.stored_bytes));
+            progress.follow_stream(stats.stored_bytes);
         };
         stats.lines += u64::from(last_byte != b'\n');
         stats.cut_lines = blocks.cut_lines;

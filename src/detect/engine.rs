@@ -4,7 +4,7 @@
 //! in those same bytes. The engine knows nothing about files.
 
 use super::fold::Folded;
-use super::spec::{Category, DetectorSpec, SpecError};
+use super::spec::{DetectorSpec, SpecError};
 use super::validate::{Detail, Validator};
 use regex::bytes::Regex;
 
@@ -253,12 +253,6 @@ fn near(
     // `find_at` keeps the bytes before `lo` visible to `\b`, so a window edge inside
     // "Hotel" does not turn it into "tel".
     keywords.find_at(&text[..span.start], lo).is_some() || keywords.find_at(&text[..hi], span.end).is_some()
-}
-
-impl Detector {
-    pub fn category(&self) -> Category {
-        self.spec.category
-    }
 }
 
 fn is_char_start(b: u8) -> bool {
