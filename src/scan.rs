@@ -7,8 +7,9 @@ use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{json_values, Table};
 use crate::corpus::script::ScriptCounts;
+use crate::corpus::skim::skim_json;
 use crate::corpus::{parquet, Entry, Format};
-use crate::detect::{ContextScope, Engine, Match};
+use crate::detect::{ContextScope, DetectorSet, Engine, Match};
 use crate::finding::Finding;
 use crate::key::FingerprintKey;
 use crate::summary::{FileStats, FileStatus, Summary};
@@ -369,7 +370,7 @@ impl<'a> Scanner<'a> {
                     field: Some(column),
                     name: Some(column),
                 };
-                self.scan_unit(path, cell, ContextScope::Line, unit, &mut matches, out);
+                self.scan_cell(path, cell, unit, &mut matches, out);
             }
         };
         failure.map_or(Outcome::Done, Outcome::Failed)
@@ -381,7 +382,7 @@ impl<'a> Scanner<'a> {
         let result = parquet::for_each_cell(file, &mut |row, column, text| {
             bytes += text.len() as u64;
             let unit = Unit { line: row, offset: 0, record: Some(row), field: Some(column), name: Some(column) };
-            self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, &mut matches, out);
+            self.scan_cell(path, text.as_bytes(), unit, &mut matches, out);
         });
         stats.bytes = bytes;
         match result {
@@ -413,9 +414,15 @@ impl<'a> Scanner<'a> {
         let mut matches = Vec::new();
         if !matches!(format, Format::Jsonl | Format::Json) {
             let unit = Unit { line: 1, offset, record: None, field: None, name: None };
-            self.scan_unit(path, block, ContextScope::Block, unit, &mut matches, &mut res.found);
+            self.engine.scan_prefiltered(block, &mut matches);
+            self.emit(path, block, unit, &matches, &mut res.found.findings);
+            res.found.scripts.add(&ScriptCounts::count(block));
             return res;
         }
+        let prefilter = self.engine.prefilter();
+        let mut hits = Vec::new();
+        prefilter.hits(block, &mut hits);
+        let mut hits = hits.into_iter().peekable();
         let mut line_start = 0;
         // A line's findings wait here until the whole line has parsed as JSON.
         let mut found = Collected::default();
@@ -423,16 +430,28 @@ impl<'a> Scanner<'a> {
             let line_no = index as u64 + 1;
             let here = offset + line_start as u64;
             line_start += line.len() + 1;
+            let mut only = prefilter.always();
+            while let Some(hit) = hits.next_if(|h| h.pos < line_start) {
+                only = only.union(hit.detectors);
+            }
             let trimmed = line.trim_ascii();
             if trimmed.is_empty() {
                 continue;
+            }
+            // Most records hold no candidate: check and count them without parsing.
+            if only.is_empty() && (res.invalid_utf8 == 0 || std::str::from_utf8(trimmed).is_ok()) {
+                if let Some(scripts) = skim_json(trimmed) {
+                    res.records += 1;
+                    res.found.scripts.add(&scripts);
+                    continue;
+                }
             }
             found.findings.clear();
             found.scripts = ScriptCounts::default();
             let parsed = json_values(trimmed, &mut |field, name, text| {
                 let unit =
                     Unit { line: line_no, offset: here, record: Some(line_no), field: Some(field), name: Some(name) };
-                self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, &mut matches, &mut found);
+                self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, only, &mut matches, &mut found);
             });
             match parsed {
                 Ok(()) => {
@@ -445,27 +464,39 @@ impl<'a> Scanner<'a> {
                     // only a .jsonl line that does not parse is a malformed record.
                     res.malformed += u64::from(format == Format::Jsonl);
                     let unit = Unit { line: line_no, offset: here, record: None, field: None, name: None };
-                    self.scan_unit(path, line, ContextScope::Line, unit, &mut matches, &mut res.found);
+                    self.scan_unit(path, line, ContextScope::Line, unit, only, &mut matches, &mut res.found);
                 }
             }
         }
         res
     }
 
-    /// Scans one unit of text; the unit's field name, if any, may be context.
+    /// Scans one unit of text with the detectors in `only`; the unit's field name, if any, may
+    /// be context.
+    #[allow(clippy::too_many_arguments)]
     fn scan_unit(
         &self,
         path: &str,
         text: &[u8],
         scope: ContextScope,
         unit: Unit,
+        only: DetectorSet,
         matches: &mut Vec<Match>,
         out: &mut Collected,
     ) {
-        matches.clear();
-        self.engine.scan_field(text, scope, unit.name, matches);
-        self.emit(path, text, unit, matches, &mut out.findings);
         out.scripts.add(&ScriptCounts::count(text));
+        if only.is_empty() {
+            return;
+        }
+        matches.clear();
+        self.engine.scan_field_in(text, scope, unit.name, only, matches);
+        self.emit(path, text, unit, matches, &mut out.findings);
+    }
+
+    /// Scans one cell or value that has no line of its own to prefilter.
+    fn scan_cell(&self, path: &str, text: &[u8], unit: Unit, matches: &mut Vec<Match>, out: &mut Collected) {
+        let only = self.engine.prefilter().detectors_in(text);
+        self.scan_unit(path, text, ContextScope::Line, unit, only, matches, out);
     }
 
     /// Turns matches in `text` into findings. For text units, lines are counted from the unit's

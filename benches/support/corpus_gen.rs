@@ -1,3 +1,4 @@
+#![allow(dead_code)] // Shared by the benchmark and the gen_corpus example; each uses part of it.
 //! Deterministic generator of mixed English and Traditional Chinese prose with sparse planted
 //! personal data, for benchmarks. No randomness crate: a small xorshift keeps runs identical.
 
@@ -89,6 +90,42 @@ pub fn escaped_jsonl(prose: &[u8]) -> Vec<u8> {
             }
         }
         out.extend_from_slice(b"\"}\n");
+    }
+    out
+}
+
+/// About `bytes` of a digit-dense transactions CSV: ids, timestamps, account numbers, amounts
+/// and 8-digit references (phone-shaped, most of them in allocated phone ranges), with a real
+/// phone number in the note column of about one row in `plant_every`.
+pub fn digit_csv(bytes: usize, plant_every: u64, seed: u64) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::with_capacity(bytes + 256);
+    out.extend_from_slice(b"txn_id,timestamp,account,amount,currency,reference,terminal,note\n");
+    const NOTES: &[&str] = &["settled", "pending", "reversed", "settled; batch 20", "refund 3 of 4"];
+    while out.len() < bytes {
+        let note = if rng.below(plant_every) == 0 {
+            format!("customer asked for a call back on {} {}", 5000 + rng.below(5000), 1000 + rng.below(9000))
+        } else {
+            NOTES[rng.below(NOTES.len() as u64) as usize].to_string()
+        };
+        let row = format!(
+            "{},2024-{:02}-{:02} {:02}:{:02}:{:02},{:03}-{:06}-{:03},{}.{:02},HKD,{},{},{}\n",
+            1_000_000_000 + rng.below(9_000_000_000),
+            1 + rng.below(12),
+            1 + rng.below(28),
+            rng.below(24),
+            rng.below(60),
+            rng.below(60),
+            rng.below(1000),
+            rng.below(1_000_000),
+            rng.below(1000),
+            rng.below(100_000),
+            rng.below(100),
+            10_000_000 + rng.below(90_000_000),
+            1000 + rng.below(9000),
+            note
+        );
+        out.extend_from_slice(row.as_bytes());
     }
     out
 }

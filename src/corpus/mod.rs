@@ -7,6 +7,7 @@ pub mod open;
 pub mod parquet;
 pub mod records;
 pub mod script;
+pub mod skim;
 pub mod walk;
 
 pub use open::{Compression, Format, TextEncoding};

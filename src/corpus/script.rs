@@ -64,7 +64,7 @@ impl ScriptCounts {
         c
     }
 
-    fn count_code_point(&mut self, cp: u32) {
+    pub fn count_code_point(&mut self, cp: u32) {
         if (0x4E00..=0x9FFF).contains(&cp) || (0x3400..=0x4DBF).contains(&cp) || (0x20000..=0x2FFFF).contains(&cp) {
             self.han += 1;
             let (trad, simp) = markers();

@@ -4,6 +4,7 @@
 //! in those same bytes. The engine knows nothing about files.
 
 use super::fold::Folded;
+use super::prefilter::{DetectorSet, Hit, Prefilter};
 use super::spec::{DetectorSpec, SpecError};
 use super::validate::{Detail, Validator};
 use regex::bytes::Regex;
@@ -42,6 +43,17 @@ pub enum ContextScope {
 
 pub struct Engine {
     detectors: Vec<Detector>,
+    prefilter: Prefilter,
+    /// The widest context window, in characters: how much text around a flagged line the
+    /// detectors may read.
+    window: usize,
+}
+
+/// Whether a value's field name is a context keyword, or a negative one, for a detector.
+#[derive(Clone, Copy, Default)]
+struct Named {
+    keyword: bool,
+    negative: bool,
 }
 
 impl Engine {
@@ -56,7 +68,13 @@ impl Engine {
                 Detector::compile(spec)
             })
             .collect::<Result<Vec<Detector>, _>>()?;
-        let mut engine = Engine { detectors };
+        let prefilters: Vec<_> = detectors.iter().map(|d| d.spec.prefilter.as_ref()).collect();
+        let prefilter = Prefilter::new(&prefilters).map_err(|msg| match detectors.first() {
+            Some(d) if detectors.len() <= DetectorSet::MAX => invalid(&d.spec, msg),
+            _ => SpecError::Invalid { id: "*".into(), msg },
+        })?;
+        let window = detectors.iter().map(|d| d.spec.context.window.max(d.spec.context.negative_window)).max();
+        let mut engine = Engine { detectors, prefilter, window: window.unwrap_or(0) };
         engine.resolve_suppressors()?;
         Ok(engine)
     }
@@ -94,20 +112,66 @@ impl Engine {
     /// Like `scan`, for a value stored under a field or column name: a name that is a context
     /// keyword (`phone`, `hkid`, `電話`) raises confidence as context text would, as Macie does
     /// with column names.
+    ///
+    /// A name that is a negative word (`reference`, `txn_id`) lowers it, as such a word beside
+    /// the value would.
     pub fn scan_field(&self, text: &[u8], scope: ContextScope, field: Option<&str>, out: &mut Vec<Match>) {
+        self.scan_field_in(text, scope, field, DetectorSet::all(self.detectors.len()), out);
+    }
+
+    /// Like `scan_field`, running only the detectors in `only` (those the prefilter flagged).
+    pub fn scan_field_in(
+        &self,
+        text: &[u8],
+        scope: ContextScope,
+        field: Option<&str>,
+        only: DetectorSet,
+        out: &mut Vec<Match>,
+    ) {
         let folded = Folded::new(text);
         // Most values hold nothing: the field name is only read once a detector has a candidate.
         let words = std::cell::OnceCell::new();
         let first = out.len();
-        for (index, detector) in self.detectors.iter().enumerate() {
+        for (index, detector) in self.detectors.iter().enumerate().filter(|(i, _)| only.contains(*i)) {
             let named = || {
-                let words = words.get_or_init(|| field.map(field_words));
-                words.as_deref().is_some_and(|f| detector.keywords.as_ref().is_some_and(|k| k.is_match(f.as_bytes())))
+                let Some(words) = words.get_or_init(|| field.map(field_words)) else { return Named::default() };
+                let is = |r: &Option<Regex>| r.as_ref().is_some_and(|r| r.is_match(words.as_bytes()));
+                Named { keyword: is(&detector.keywords), negative: is(&detector.negative) }
             };
             detector.scan(index, &folded, scope, named, out);
         }
         self.suppress(out, first);
         out[first..].sort_by_key(|m| (m.start, m.detector));
+    }
+
+    pub fn prefilter(&self) -> &Prefilter {
+        &self.prefilter
+    }
+
+    /// The same matches as `scan(text, Block)`, found faster: the prefilter flags the lines
+    /// that could hold a candidate, and only the flagged detectors run on each of those lines,
+    /// with as much text around it as their context windows read.
+    pub fn scan_prefiltered(&self, text: &[u8], out: &mut Vec<Match>) {
+        if !self.prefilter.always().is_empty() {
+            return self.scan(text, ContextScope::Block, out);
+        }
+        let mut hits = Vec::new();
+        self.prefilter.hits(text, &mut hits);
+        let mut local = Vec::new();
+        for (line, only) in flagged_lines(text, &hits) {
+            // A few characters past the window, so word edges at its ends read as they do in the
+            // whole text.
+            let lo = back_chars(text, line.start, self.window + 4);
+            let hi = forward_chars(text, line.end, self.window + 4);
+            local.clear();
+            self.scan_field_in(&text[lo..hi], ContextScope::Block, None, only, &mut local);
+            // Matches never cross a line end, so each one is kept by the window of its own line.
+            out.extend(local.drain(..).filter(|m| line.contains(&(m.start + lo))).map(|mut m| {
+                m.start += lo;
+                m.end += lo;
+                m
+            }));
+        }
     }
 
     /// Drops matches that overlap a match of a detector they are `suppressed_by`.
@@ -123,6 +187,22 @@ impl Engine {
         });
         out.append(&mut mine);
     }
+}
+
+/// The lines holding hits, each with the union of its hits' detectors, in order.
+fn flagged_lines(text: &[u8], hits: &[Hit]) -> Vec<(std::ops::Range<usize>, DetectorSet)> {
+    let mut lines: Vec<(std::ops::Range<usize>, DetectorSet)> = Vec::new();
+    for hit in hits {
+        match lines.last_mut() {
+            Some((line, set)) if hit.pos < line.end => *set = set.union(hit.detectors),
+            _ => {
+                let start = memchr::memrchr(b'\n', &text[..hit.pos]).map_or(0, |i| i + 1);
+                let end = memchr::memchr(b'\n', &text[hit.pos..]).map_or(text.len(), |i| hit.pos + i);
+                lines.push((start..end, hit.detectors));
+            }
+        }
+    }
+    lines
 }
 
 /// A field name as words: `phone_number`, `phoneNumber` and `meta.phone` all read `phone number`
@@ -176,7 +256,14 @@ impl Detector {
     }
 
     /// `named`: the value's field name is itself a context keyword.
-    fn scan(&self, index: usize, folded: &Folded, scope: ContextScope, named: impl Fn() -> bool, out: &mut Vec<Match>) {
+    fn scan(
+        &self,
+        index: usize,
+        folded: &Folded,
+        scope: ContextScope,
+        named: impl Fn() -> Named,
+        out: &mut Vec<Match>,
+    ) {
         let text = folded.text();
         // A plain search first: it needs no capture slots, and most texts have no candidate.
         if !self.regex.is_match(text) {
@@ -217,17 +304,17 @@ impl Detector {
         text: &[u8],
         span: &std::ops::Range<usize>,
         scope: ContextScope,
-        named: bool,
+        named: Named,
         signals: &[&str],
     ) -> f32 {
         let c = &self.spec.confidence;
         let mut score = c.base + signals.iter().filter_map(|s| c.signals.get(*s)).sum::<f32>();
         let ctx = &self.spec.context;
-        if named || near(self.keywords.as_ref(), text, span, scope, ctx.window) {
+        if named.keyword || near(self.keywords.as_ref(), text, span, scope, ctx.window) {
             score += c.context;
         }
         // Negative words qualify the number they sit beside, so they count on its line only.
-        if near(self.negative.as_ref(), text, span, ContextScope::Line, ctx.negative_window) {
+        if named.negative || near(self.negative.as_ref(), text, span, ContextScope::Line, ctx.negative_window) {
             score += c.negative_context;
         }
         (score.clamp(0.0, 1.0) * 100.0).round() / 100.0

@@ -22,6 +22,12 @@ fn fold_char(c: char) -> Option<u8> {
     }
 }
 
+/// Every character that folds to the ASCII byte `b` (its full-width form, other spaces and
+/// dashes …), for prefilters that must see a literal in every form the detectors accept.
+pub fn sources_of(b: u8) -> Vec<char> {
+    (0x80..=0xFFFFu32).filter_map(char::from_u32).filter(|&c| fold_char(c) == Some(b)).collect()
+}
+
 /// Lead bytes of every UTF-8 sequence `fold_char` can change. A buffer without any of them
 /// needs no folding, which is the common case for English text.
 const FOLD_LEADS: [u8; 3] = [0xEF, 0xE2, 0xE3];
@@ -134,6 +140,15 @@ mod tests {
     fn brackets_and_dashes_nfkc_misses_are_folded() {
         let f = Folded::new("A123456〔3〕 9123–4567".as_bytes());
         assert_eq!(f.text(), b"A123456[3] 9123-4567");
+    }
+
+    #[test]
+    fn sources_of_a_byte_fold_to_it() {
+        assert_eq!(sources_of(b'('), ['（']);
+        assert!(sources_of(b' ').contains(&'\u{3000}') && sources_of(b'-').contains(&'–'));
+        for c in sources_of(b' ') {
+            assert_eq!(Folded::new(c.to_string().as_bytes()).text(), b" ");
+        }
     }
 
     #[test]

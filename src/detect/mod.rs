@@ -2,9 +2,12 @@
 
 pub mod engine;
 pub mod fold;
+mod literals;
+pub mod prefilter;
 pub mod spec;
 pub mod validate;
 
 pub use engine::{ContextScope, Detector, Engine, Match};
+pub use prefilter::{DetectorSet, Prefilter};
 pub use spec::{Category, DetectorSpec, SpecError};
 pub use validate::{Detail, YearRange};

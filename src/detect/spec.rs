@@ -65,6 +65,31 @@ pub struct DetectorSpec {
     /// one of theirs is dropped.
     #[serde(default)]
     pub suppressed_by: Vec<String>,
+    /// What a line must hold for this detector to have a candidate on it, checked on the raw
+    /// bytes before any regex runs. Without it the detector runs on every line (correct, slow).
+    #[serde(default)]
+    pub prefilter: Option<PrefilterSpec>,
+}
+
+/// A cheap necessary condition for a match (see `prefilter.rs`). It must hold for every text
+/// the pattern can match after folding; the prefilter tests check that it does.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrefilterSpec {
+    /// Literals, matched ASCII case-insensitively. Their JSON `\uXXXX` forms, and any full-width
+    /// letter (which folding turns into ASCII), are covered by the prefilter itself.
+    #[serde(default)]
+    pub literals: Vec<String>,
+    /// A run of at least this many digits, ASCII or full-width.
+    #[serde(default)]
+    pub digits: Option<usize>,
+    /// The digit run may be split once by a single separator (a space, a dash, any non-ASCII
+    /// character), as in `9123 4567`.
+    #[serde(default)]
+    pub digit_gap: bool,
+    /// The digit run follows a letter, as in `A123456` (a run split by a gap never qualifies).
+    #[serde(default)]
+    pub after_letter: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

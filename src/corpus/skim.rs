@@ -1,0 +1,318 @@
+//! A fast look at a JSONL line the prefilter found nothing in: is it a record (valid JSON), and
+//! what letters do its values hold? One pass, nothing decoded into memory.
+//!
+//! Most lines of a corpus hold no candidate, and for them this replaces a full parse. It must
+//! agree with `records::json_values` (serde_json), so it answers only when sure: anything
+//! unusual (an exponent, a lone surrogate, deep nesting) returns `None`, and the caller parses
+//! the line properly. The tests compare the two on many lines.
+
+use super::script::ScriptCounts;
+
+/// Deeper nesting is left to serde_json, whose limit is 128.
+const MAX_DEPTH: usize = 100;
+
+/// The letters of `line`'s string values (not its keys) if `line` is one valid JSON value,
+/// `None` if it is not or if the skim is unsure. `line` must be valid UTF-8.
+pub fn skim_json(line: &[u8]) -> Option<ScriptCounts> {
+    let mut p = Skim { s: line, i: 0, scripts: ScriptCounts::default() };
+    p.value(0)?;
+    p.ws();
+    (p.i == line.len()).then_some(p.scripts)
+}
+
+struct Skim<'a> {
+    s: &'a [u8],
+    i: usize,
+    scripts: ScriptCounts,
+}
+
+impl Skim<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let yes = self.peek() == Some(b);
+        self.i += usize::from(yes);
+        yes
+    }
+
+    fn expect(&mut self, b: u8) -> Option<()> {
+        self.eat(b).then_some(())
+    }
+
+    fn value(&mut self, depth: usize) -> Option<()> {
+        self.ws();
+        match self.peek()? {
+            b'{' => self.object(depth + 1),
+            b'[' => self.array(depth + 1),
+            b'"' => self.string(true),
+            b't' => self.word(b"true"),
+            b'f' => self.word(b"false"),
+            b'n' => self.word(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        self.ws();
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            self.string(false)?;
+            self.ws();
+            self.expect(b':')?;
+            self.value(depth)?;
+            self.ws();
+            if !self.eat(b',') {
+                return self.expect(b'}');
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        self.ws();
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            self.value(depth)?;
+            self.ws();
+            if !self.eat(b',') {
+                return self.expect(b']');
+            }
+        }
+    }
+
+    fn word(&mut self, w: &[u8]) -> Option<()> {
+        self.s[self.i..].starts_with(w).then(|| self.i += w.len())
+    }
+
+    /// An integer or a decimal fraction. Exponents are left to serde_json, which rejects the
+    /// ones that overflow.
+    fn number(&mut self) -> Option<()> {
+        self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.eat(b'.') {
+            if !self.peek()?.is_ascii_digit() {
+                return None;
+            }
+            self.digits();
+        }
+        (!matches!(self.peek(), Some(b'e' | b'E'))).then_some(())
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+
+    /// A string; its letters are counted when it is a value.
+    fn string(&mut self, count: bool) -> Option<()> {
+        self.expect(b'"')?;
+        loop {
+            let mut letters = 0;
+            while let Some(&b) = self.s.get(self.i) {
+                let class = STRING_BYTES[b as usize];
+                if class == STOP {
+                    break;
+                }
+                letters += u64::from(class);
+                self.i += 1;
+            }
+            if count {
+                self.scripts.latin += letters;
+            }
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    let cp = self.escape()?;
+                    if count {
+                        self.scripts.count_code_point(cp);
+                    }
+                }
+                0x00..=0x1F => return None,
+                lead => {
+                    let (cp, len) = decode(&self.s[self.i..], lead);
+                    self.i += len;
+                    if count {
+                        self.scripts.count_code_point(cp);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The character an escape stands for (a control character for `\n` and the like, which
+    /// no script counts).
+    fn escape(&mut self) -> Option<u32> {
+        let kind = *self.s.get(self.i + 1)?;
+        if kind != b'u' {
+            self.i += 2;
+            return matches!(kind, b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't').then_some(0);
+        }
+        let high = hex4(self.s.get(self.i + 2..self.i + 6)?)?;
+        self.i += 6;
+        match high {
+            0xD800..=0xDBFF => {
+                // Only a well-formed pair is sure to decode; serde_json judges the rest.
+                if self.s.get(self.i..self.i + 2)? != b"\\u" {
+                    return None;
+                }
+                let low = hex4(self.s.get(self.i + 2..self.i + 6)?)?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return None;
+                }
+                self.i += 6;
+                Some(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+            }
+            0xDC00..=0xDFFF => None,
+            cp => Some(cp),
+        }
+    }
+}
+
+const STOP: u8 = 2;
+
+/// Inside a string: 1 for an ASCII letter, `STOP` for what ends a plain run (a quote, a
+/// backslash, a control character, a non-ASCII byte), 0 for the rest.
+static STRING_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b == b'"' as usize || b == b'\\' as usize || b < 0x20 || b >= 0x80 {
+            STOP
+        } else if (b as u8).is_ascii_alphabetic() {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+fn hex4(h: &[u8]) -> Option<u32> {
+    h.iter().try_fold(0u32, |v, &b| Some(v << 4 | (b as char).to_digit(16)?))
+}
+
+/// The code point and length of the UTF-8 sequence at the start of `s` (already validated).
+fn decode(s: &[u8], lead: u8) -> (u32, usize) {
+    let cont = |j: usize| u32::from(s.get(j).copied().unwrap_or(0) & 0x3F);
+    match lead {
+        0xC0..=0xDF => ((u32::from(lead & 0x1F) << 6) | cont(1), 2),
+        0xE0..=0xEF => ((u32::from(lead & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3),
+        _ => ((u32::from(lead & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3), 4),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::records::json_values;
+    use proptest::prelude::*;
+
+    /// What the full parse says: valid or not, and the letters of the values it reports.
+    fn parsed(line: &str) -> Option<ScriptCounts> {
+        let mut scripts = ScriptCounts::default();
+        json_values(line.as_bytes(), &mut |_, _, text| scripts.add(&ScriptCounts::count(text.as_bytes()))).ok()?;
+        Some(scripts)
+    }
+
+    fn agrees(line: &str) {
+        if let Some(skimmed) = skim_json(line.as_bytes()) {
+            assert_eq!(Some(skimmed), parsed(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn valid_lines_are_counted_as_the_parser_counts_them() {
+        for line in [
+            r#"{"id": 1, "text": "\u8eab\u4efd\u8b49 Chan caf\u00e9 \ud83d\ude00 x\ny", "tags": ["a", "b"], "n": -0.5}"#,
+            r#"{"k\u0065y": {"nested": [true, false, null, {"deep": "字"}]}, "empty": {}, "list": []}"#,
+            r#""bare string""#,
+            "12",
+            " [1, 2.25, -3] ",
+            r#"{"raw": "原文 text"}"#,
+        ] {
+            assert!(skim_json(line.as_bytes()).is_some(), "{line}");
+            agrees(line);
+        }
+        let counts = skim_json(r#"{"key": "ab \u8eab"}"#.as_bytes()).unwrap();
+        assert_eq!((counts.latin, counts.han), (2, 1), "keys are not counted");
+    }
+
+    #[test]
+    fn invalid_or_unusual_lines_are_left_to_the_parser() {
+        for line in [
+            "{broken",
+            r#"{"a": 1} trailing"#,
+            r#"{"a": 1,}"#,
+            r#"{"a": 01}"#,
+            r#"{"a": 1e999}"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": "\udc00x"}"#,
+            "{\"a\": \"tab\there\"}",
+            r#"{"a": "\x"}"#,
+            r#"{"a" 1}"#,
+            "[1 2]",
+            "tru",
+            "\u{c}{}",
+            &("[".repeat(200) + &"]".repeat(200)),
+        ] {
+            assert!(skim_json(line.as_bytes()).is_none(), "{line}");
+        }
+    }
+
+    proptest! {
+        /// Whatever the skim accepts, the parser accepts with the same letter counts.
+        #[test]
+        fn the_skim_never_disagrees_with_the_parser(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("{".to_string()), Just("}".to_string()), Just("[".to_string()), Just("]".to_string()),
+                    Just(",".to_string()), Just(":".to_string()), Just(" ".to_string()), Just("\"".to_string()),
+                    Just("\\u8eab".to_string()), Just("\\ud83d".to_string()), Just("\\ude00".to_string()),
+                    Just("\\n".to_string()), Just("\\".to_string()), Just("true".to_string()), Just("null".to_string()),
+                    "[a-z0-9.eE+-]{1,4}", "[字é]{1,2}",
+                ],
+                0..24,
+            )
+        ) {
+            agrees(&parts.concat());
+        }
+
+        #[test]
+        fn generated_records_are_skimmed(text in "[a-zA-Z 字é\u{1F600}\"\\\\/\n\t]{0,40}", n in any::<i64>()) {
+            let line = serde_json::json!({"id": n, "text": text, "meta": {"tags": [text.clone(), "x"]}}).to_string();
+            let skimmed = skim_json(line.as_bytes());
+            prop_assert!(skimmed.is_some(), "{}", line);
+            prop_assert_eq!(skimmed, parsed(&line));
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Finding the prefilter's literals, ASCII case-insensitively, at memory speed.
+//!
+//! Aho-Corasick's SIMD search (Teddy) works only case-sensitively and only for a few dozen
+//! patterns, and hex-led patterns would stop at every `\uXXXX` escape of escaped JSON. So the
+//! forms are split by how they start:
+//! - one ASCII byte (`@`): `memchr`;
+//! - a `\uXXXX` escape: looked up by code point from the prefilter's character pass, which
+//!   decodes every escape anyway;
+//! - anything else: a case-sensitive search for every case spelling of the form's first three
+//!   bytes (its anchor), and a case-insensitive check of the whole form where one is found.
+
+use super::prefilter::{DetectorSet, Hit};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::collections::{BTreeMap, HashMap};
+
+/// A form as stored for checking: lower-case bytes and the detectors it stands for.
+type Form = (Vec<u8>, DetectorSet);
+
+const ANCHOR: usize = 3;
+
+/// Teddy handles up to 64 patterns; beyond that Aho-Corasick falls back to a scalar automaton
+/// that is ten times slower, so spellings are searched in groups of at most this many.
+const GROUP: usize = 48;
+
+#[derive(Default)]
+pub struct Literals {
+    /// Each group of anchor spellings, with the forms to check where each spelling (by pattern
+    /// id) is found.
+    anchors: Vec<(AhoCorasick, Vec<Vec<Form>>)>,
+    /// One-byte forms.
+    bytes: Vec<(u8, DetectorSet)>,
+    /// Forms that start with an escape, by the escaped UTF-16 unit.
+    escaped: HashMap<u32, Vec<Form>>,
+    /// The units of `escaped`, as a bitset: the character pass asks about every escape.
+    escaped_units: Vec<u64>,
+}
+
+impl Literals {
+    /// `forms` maps each written form of a literal to the detectors it stands for.
+    pub fn new(forms: &BTreeMap<String, DetectorSet>) -> Result<Literals, String> {
+        let mut lits = Literals::default();
+        // Anchor (lower case) to the forms it leads.
+        let mut by_anchor: BTreeMap<Vec<u8>, Vec<Form>> = BTreeMap::new();
+        for (form, &set) in forms {
+            let lower = form.to_ascii_lowercase().into_bytes();
+            if lower.len() == 1 {
+                for b in [lower[0], lower[0].to_ascii_uppercase()] {
+                    if !lits.bytes.iter().any(|(x, _)| *x == b) {
+                        lits.bytes.push((b, set));
+                    }
+                }
+            } else if let Some(unit) = lower.strip_prefix(b"\\u").and_then(|h| hex_unit(h.get(..4)?)) {
+                lits.escaped.entry(unit).or_default().push((lower, set));
+                lits.escaped_units.resize(1 << 10, 0);
+                lits.escaped_units[unit as usize / 64] |= 1 << (unit % 64);
+            } else {
+                let anchor = lower[..ANCHOR.min(lower.len())].to_vec();
+                by_anchor.entry(anchor).or_default().push((lower, set));
+            }
+        }
+        if by_anchor.is_empty() {
+            return Ok(lits);
+        }
+        // Where an anchor is found, the forms of every anchor it starts with are checked too:
+        // the search reports only the longest anchor at a position.
+        let mut spellings: Vec<(Vec<u8>, Vec<Form>)> = Vec::new();
+        for anchor in by_anchor.keys() {
+            let forms: Vec<Form> =
+                by_anchor.iter().filter(|(a, _)| anchor.starts_with(a)).flat_map(|(_, f)| f.clone()).collect();
+            spellings.extend(case_spellings(anchor).into_iter().map(|s| (s, forms.clone())));
+        }
+        for group in spellings.chunks(GROUP) {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(group.iter().map(|(s, _)| s))
+                .map_err(|e| format!("prefilter literals: {e}"))?;
+            lits.anchors.push((ac, group.iter().map(|(_, f)| f.clone()).collect()));
+        }
+        Ok(lits)
+    }
+
+    /// Reports every form found in `text`, except those that start with an escape.
+    pub fn each(&self, text: &[u8], f: &mut impl FnMut(Hit)) {
+        for &(b, detectors) in &self.bytes {
+            for pos in memchr::memchr_iter(b, text) {
+                f(Hit { pos, detectors });
+            }
+        }
+        for (ac, verify) in &self.anchors {
+            // Resuming one byte after each anchor's start, so an overlapping form is found too.
+            let mut at = 0;
+            while let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) {
+                check(text, m.start(), &verify[m.pattern().as_usize()], f);
+                at = m.start() + 1;
+            }
+        }
+    }
+
+    /// Whether some form starts with an escape of this UTF-16 unit.
+    pub fn starts_escape(&self, unit: u32) -> bool {
+        self.escaped_units.get(unit as usize / 64).is_some_and(|w| w & (1 << (unit % 64)) != 0)
+    }
+
+    /// Reports the forms that start with the escape of `unit` at `pos`.
+    pub fn escaped_at(&self, text: &[u8], pos: usize, unit: u32, f: &mut impl FnMut(Hit)) {
+        if let Some(forms) = self.escaped.get(&unit) {
+            check(text, pos, forms, f);
+        }
+    }
+}
+
+fn check(text: &[u8], pos: usize, forms: &[Form], f: &mut impl FnMut(Hit)) {
+    for (form, detectors) in forms {
+        if text.get(pos..pos + form.len()).is_some_and(|t| t.eq_ignore_ascii_case(form)) {
+            f(Hit { pos, detectors: *detectors });
+        }
+    }
+}
+
+/// Every spelling of `anchor` with its ASCII letters in either case.
+fn case_spellings(anchor: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![Vec::new()];
+    for &b in anchor {
+        let options = if b.is_ascii_alphabetic() { vec![b, b.to_ascii_uppercase()] } else { vec![b] };
+        out = out.iter().flat_map(|s| options.iter().map(move |&o| [s.as_slice(), &[o]].concat())).collect();
+    }
+    out
+}
+
+/// The value of four hex digits.
+pub fn hex_unit(h: &[u8]) -> Option<u32> {
+    if h.len() != 4 {
+        return None;
+    }
+    h.iter().try_fold(0u32, |v, &b| Some(v << 4 | (b as char).to_digit(16)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(forms: &[(&str, usize)], text: &str) -> Vec<(usize, usize)> {
+        let map = forms.iter().map(|(f, d)| (f.to_string(), DetectorSet::EMPTY.with(*d))).collect();
+        let lits = Literals::new(&map).unwrap();
+        let mut hits = Vec::new();
+        lits.each(text.as_bytes(), &mut |h| hits.push(h));
+        let bytes = text.as_bytes();
+        for i in 0..bytes.len() {
+            if let Some(unit) = bytes.get(i..).and_then(|s| s.strip_prefix(b"\\u")).and_then(|h| hex_unit(h.get(..4)?))
+            {
+                if lits.starts_escape(unit) {
+                    lits.escaped_at(bytes, i, unit, &mut |h| hits.push(h));
+                }
+            }
+        }
+        let mut got: Vec<(usize, usize)> =
+            hits.iter().map(|h| (h.pos, (0..64).find(|&d| h.detectors.contains(d)).unwrap())).collect();
+        got.sort();
+        got
+    }
+
+    #[test]
+    fn forms_are_found_in_any_ascii_case_and_overlapping() {
+        let forms = [("copyright", 0), ("cop", 1), ("@", 2), ("版權", 3), ("\\u7248\\u6b0a", 3), ("cc by", 4)];
+        assert_eq!(found(&forms, "CopyRight x@y"), [(0, 0), (0, 1), (11, 2)]);
+        assert_eq!(found(&forms, "版權 \\u7248\\u6B0A"), [(0, 3), (7, 3)]);
+        assert_eq!(found(&forms, "acc bycc BY"), [(1, 4), (6, 4)]);
+        assert_eq!(found(&forms, "copyrigh c0pyright"), [(0, 1)]);
+    }
+}

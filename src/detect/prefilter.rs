@@ -1,0 +1,454 @@
+//! The prefilter: one cheap pass over raw bytes that says where a detector could match, so that
+//! folding, regexes and validation run only on the few lines that need them.
+//!
+//! Each detector states a necessary condition for a match in its spec (`[prefilter]`): literals,
+//! or a run of digits. The pass finds them in every form the detectors accept after folding
+//! (full-width digits and letters, other spaces and dashes) and in the `\uXXXX` escapes of JSON
+//! as Python writes it, so a JSONL line can be judged before it is parsed. The condition only
+//! has to be necessary: a flagged line with no match costs a regex search, an unflagged line
+//! with a match would be a finding lost, and the tests check that none is.
+
+use super::fold::sources_of;
+use super::literals::{hex_unit, Literals};
+use super::spec::PrefilterSpec;
+use std::collections::BTreeMap;
+
+/// Detectors by index; an engine holds at most 64.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetectorSet(u64);
+
+impl DetectorSet {
+    pub const EMPTY: DetectorSet = DetectorSet(0);
+    pub const MAX: usize = 64;
+
+    pub fn all(n: usize) -> DetectorSet {
+        DetectorSet(if n >= 64 { u64::MAX } else { (1u64 << n) - 1 })
+    }
+
+    pub fn with(self, index: usize) -> DetectorSet {
+        DetectorSet(self.0 | 1 << index)
+    }
+
+    pub fn contains(self, index: usize) -> bool {
+        self.0 & (1 << index) != 0
+    }
+
+    pub fn union(self, o: DetectorSet) -> DetectorSet {
+        DetectorSet(self.0 | o.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// A place in the text where some detectors could match: the position lies on the line of the
+/// candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub pos: usize,
+    pub detectors: DetectorSet,
+}
+
+/// A digit-run condition and the detectors that have it.
+struct DigitRule {
+    digits: usize,
+    gap: bool,
+    after_letter: bool,
+    detectors: DetectorSet,
+}
+
+pub struct Prefilter {
+    literals: Literals,
+    /// Detectors with literals: a full-width letter or digit may fold into one of them.
+    folded: DetectorSet,
+    rules: Vec<DigitRule>,
+    /// The shortest run that satisfies some rule without a gap, and with one.
+    min_plain: usize,
+    min_gapped: usize,
+    /// Detectors without a prefilter: they run on every line.
+    always: DetectorSet,
+}
+
+/// A literal may take at most this many forms (a space has a dozen); more is a spec error.
+const MAX_FORMS: usize = 512;
+
+impl Prefilter {
+    /// One entry per detector, in engine order.
+    pub fn new(specs: &[Option<&PrefilterSpec>]) -> Result<Prefilter, String> {
+        if specs.len() > DetectorSet::MAX {
+            return Err(format!("at most {} detectors can be loaded", DetectorSet::MAX));
+        }
+        let mut forms: BTreeMap<String, DetectorSet> = BTreeMap::new();
+        let (mut folded, mut always, mut rules) = (DetectorSet::EMPTY, DetectorSet::EMPTY, Vec::new());
+        for (index, spec) in specs.iter().enumerate() {
+            let Some(spec) = spec else {
+                always = always.with(index);
+                continue;
+            };
+            if spec.literals.is_empty() && spec.digits.is_none() {
+                return Err("a prefilter needs literals or digits".into());
+            }
+            for literal in &spec.literals {
+                if literal.is_empty() {
+                    return Err("a prefilter literal is empty".into());
+                }
+                for form in literal_forms(literal)? {
+                    let set = forms.entry(form).or_default();
+                    *set = set.with(index);
+                }
+                folded = folded.with(index);
+            }
+            if let Some(digits) = spec.digits {
+                if digits < 2 {
+                    return Err("a prefilter digit run needs at least 2 digits".into());
+                }
+                let detectors = DetectorSet::EMPTY.with(index);
+                rules.push(DigitRule { digits, gap: spec.digit_gap, after_letter: spec.after_letter, detectors });
+            }
+        }
+        let literals = Literals::new(&forms)?;
+        let min_of = |gap: bool| rules.iter().filter(|r| r.gap == gap).map(|r| r.digits).min().unwrap_or(usize::MAX);
+        Ok(Prefilter {
+            literals,
+            folded,
+            min_plain: min_of(false).min(min_of(true)),
+            min_gapped: min_of(true),
+            rules,
+            always,
+        })
+    }
+
+    /// Detectors that run everywhere, having no prefilter.
+    pub fn always(&self) -> DetectorSet {
+        self.always
+    }
+
+    /// Appends the hits in `text` to `out`, sorted by position.
+    pub fn hits(&self, text: &[u8], out: &mut Vec<Hit>) {
+        let first = out.len();
+        self.each_hit(text, &mut |h| out.push(h));
+        out[first..].sort_unstable_by_key(|h| h.pos);
+    }
+
+    /// Every detector that could match somewhere in `text` (a cell, a value, a line).
+    pub fn detectors_in(&self, text: &[u8]) -> DetectorSet {
+        let mut set = self.always;
+        self.each_hit(text, &mut |h| set = set.union(h.detectors));
+        set
+    }
+
+    fn each_hit(&self, text: &[u8], f: &mut impl FnMut(Hit)) {
+        self.literals.each(text, f);
+        self.char_pass(text, f);
+    }
+
+    /// Digit runs, full-width letters (which may fold into a literal) and literals written with
+    /// escapes, in one pass over the characters.
+    fn char_pass(&self, text: &[u8], f: &mut impl FnMut(Hit)) {
+        let mut state = Runs::default();
+        let mut i = 0;
+        let n = text.len();
+        while i < n {
+            // Idle (no digits counted): only a digit, an escape or a full-width form matters.
+            if state.is_idle() {
+                while i < n && !INTERESTING[text[i] as usize] {
+                    i += 1;
+                }
+                if i == n {
+                    break;
+                }
+            }
+            if text[i] == b'\\' {
+                if let Some(unit) = text.get(i + 2..i + 6).filter(|_| text[i + 1] == b'u').and_then(hex_unit) {
+                    if self.literals.starts_escape(unit) {
+                        self.literals.escaped_at(text, i, unit, f);
+                    }
+                    // Most escapes are Chinese characters and punctuation, which leave an idle
+                    // pass idle.
+                    if state.is_idle() && !matches!(unit, 0x30..=0x39 | 0xFF10..=0xFF5A) {
+                        i += 6;
+                        continue;
+                    }
+                }
+            } else if text[i] == 0xEF && state.is_idle() && !matches!(text.get(i + 1), Some(0xBC | 0xBD)) {
+                // U+FF00..U+FF7F is EF BC xx and EF BD xx; nothing else led by EF is a
+                // full-width letter or digit.
+                i += 3;
+                continue;
+            }
+            let c = classify(text, i);
+            match c.class {
+                Class::Digit => {
+                    if state.run == 0 {
+                        state.after_letter = letter_before(text, i);
+                    }
+                    state.digit();
+                    if state.run >= self.min_plain || state.prev + state.run >= self.min_gapped {
+                        self.digit_hit(&mut state, i, f);
+                    }
+                }
+                Class::Separator => state.separator(),
+                Class::Other => state.reset(),
+            }
+            if c.fold_letter {
+                f(Hit { pos: i, detectors: self.folded });
+            }
+            i += c.len;
+        }
+    }
+
+    fn digit_hit(&self, state: &mut Runs, pos: usize, f: &mut impl FnMut(Hit)) {
+        let set = self.rules.iter().fold(DetectorSet::EMPTY, |set, r| {
+            let plain = state.run >= r.digits && (state.after_letter || !r.after_letter);
+            let long = plain || (r.gap && state.prev + state.run >= r.digits);
+            if long {
+                set.union(r.detectors)
+            } else {
+                set
+            }
+        });
+        if set != state.reported {
+            state.reported = set;
+            f(Hit { pos, detectors: set });
+        }
+    }
+}
+
+/// Digit runs seen so far: the current run, and the run before a single separator.
+#[derive(Default)]
+struct Runs {
+    run: usize,
+    prev: usize,
+    last_was_digit: bool,
+    /// The current run follows a letter.
+    after_letter: bool,
+    /// What this run has already reported, so a long run is one hit.
+    reported: DetectorSet,
+}
+
+impl Runs {
+    fn is_idle(&self) -> bool {
+        self.run == 0 && self.prev == 0
+    }
+
+    fn digit(&mut self) {
+        self.run += 1;
+        self.last_was_digit = true;
+    }
+
+    fn separator(&mut self) {
+        self.prev = if self.last_was_digit { self.run } else { 0 };
+        self.run = 0;
+        self.last_was_digit = false;
+        if self.prev == 0 {
+            self.reported = DetectorSet::EMPTY;
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = Runs::default();
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Digit,
+    /// Might be the one separator a digit run allows: a space, a dash, any non-ASCII character.
+    Separator,
+    Other,
+}
+
+/// Bytes that leave the idle state or need a closer look: digits, `\` (JSON escapes) and the
+/// lead byte of full-width forms.
+static INTERESTING: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        t[b as usize] = true;
+        b += 1;
+    }
+    t[b'\\' as usize] = true;
+    t[0xEF] = true;
+    t
+};
+
+/// One character (or `\uXXXX` escape) as the digit pass sees it.
+struct Char {
+    class: Class,
+    /// Bytes it takes.
+    len: usize,
+    /// A full-width letter or digit: folds to ASCII and may complete a literal.
+    fold_letter: bool,
+}
+
+fn classify(text: &[u8], i: usize) -> Char {
+    let ascii = |class| Char { class, len: 1, fold_letter: false };
+    let b = text[i];
+    let (cp, len) = match b {
+        b'0'..=b'9' => return ascii(Class::Digit),
+        b' ' | b'-' => return ascii(Class::Separator),
+        b'\\' => match escaped(text, i) {
+            Some(cp) => (cp, 6),
+            // `\n`, `\"` …: the escaped character is not a digit or a separator.
+            None => return Char { class: Class::Other, len: 2.min(text.len() - i), fold_letter: false },
+        },
+        0x00..=0x7F => return ascii(Class::Other),
+        _ => {
+            let len = utf8_len(b).min(text.len() - i);
+            match decode3(text, i) {
+                Some(cp) => (cp, len),
+                None => return Char { class: Class::Separator, len, fold_letter: false },
+            }
+        }
+    };
+    let class = match cp {
+        0x30..=0x39 | 0xFF10..=0xFF19 => Class::Digit,
+        0x20 | 0x2D => Class::Separator,
+        0x00..=0x7F => Class::Other,
+        _ => Class::Separator,
+    };
+    Char { class, len, fold_letter: matches!(cp, 0xFF10..=0xFF19 | 0xFF20..=0xFF3A | 0xFF41..=0xFF5A) }
+}
+
+/// The code point of a `\uXXXX` escape at `i`.
+fn escaped(text: &[u8], i: usize) -> Option<u32> {
+    let e = text.get(i..i + 6)?;
+    if e[1] != b'u' {
+        return None;
+    }
+    hex_unit(&e[2..])
+}
+
+/// Whether the character before `i` is a letter: ASCII, full-width, or a full-width escape.
+fn letter_before(text: &[u8], i: usize) -> bool {
+    let fold_letter = |cp: u32| matches!(cp, 0xFF21..=0xFF3A | 0xFF41..=0xFF5A);
+    (i >= 1 && text[i - 1].is_ascii_alphabetic())
+        || (i >= 3 && decode3(text, i - 3).is_some_and(fold_letter))
+        || (i >= 6 && escaped(text, i - 6).is_some_and(fold_letter))
+}
+
+/// The code point of a three-byte UTF-8 sequence at `i` (full-width forms are three bytes).
+fn decode3(text: &[u8], i: usize) -> Option<u32> {
+    let s = text.get(i..i + 3)?;
+    if s[0] & 0xF0 != 0xE0 || s[1] & 0xC0 != 0x80 || s[2] & 0xC0 != 0x80 {
+        return None;
+    }
+    Some((u32::from(s[0] & 0x0F) << 12) | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F))
+}
+
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}
+
+/// Every form of `literal` the detectors see as it: each ASCII punctuation or space may be
+/// written as any character that folds to it, and each form with non-ASCII characters may also
+/// be written with JSON `\uXXXX` escapes.
+fn literal_forms(literal: &str) -> Result<Vec<String>, String> {
+    let mut forms = vec![String::new()];
+    for c in literal.chars() {
+        let mut options = vec![c];
+        if c.is_ascii() && !c.is_ascii_alphanumeric() {
+            options.extend(sources_of(c as u8));
+        }
+        forms = forms.iter().flat_map(|f| options.iter().map(move |o| format!("{f}{o}"))).collect();
+        if forms.len() > MAX_FORMS {
+            return Err(format!("prefilter literal {literal:?} has more than {MAX_FORMS} written forms"));
+        }
+    }
+    let escaped: Vec<String> = forms.iter().filter(|f| !f.is_ascii()).map(|f| json_escaped(f)).collect();
+    forms.extend(escaped);
+    Ok(forms)
+}
+
+/// `s` with every non-ASCII character as a JSON `\uXXXX` escape (lower-case hex; the literal
+/// search ignores ASCII case, so upper-case escapes match too).
+fn json_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(literals: &[&str], digits: Option<usize>, gap: bool) -> PrefilterSpec {
+        let literals = literals.iter().map(|s| s.to_string()).collect();
+        PrefilterSpec { literals, digits, digit_gap: gap, after_letter: false }
+    }
+
+    /// Detector 0: literals `@` and `(c)`; 1: six digits after a letter; 2: eight digits with
+    /// one gap.
+    fn prefilter() -> Prefilter {
+        let hkid = PrefilterSpec { after_letter: true, ..spec(&[], Some(6), false) };
+        let specs = [spec(&["@", "(c)"], None, false), hkid, spec(&[], Some(8), true)];
+        Prefilter::new(&specs.iter().map(Some).collect::<Vec<_>>()).unwrap()
+    }
+
+    fn flagged(text: &str) -> Vec<usize> {
+        let set = prefilter().detectors_in(text.as_bytes());
+        (0..3).filter(|&i| set.contains(i)).collect()
+    }
+
+    #[test]
+    fn digit_runs_need_their_length_and_at_most_one_gap() {
+        assert_eq!(flagged("in 2023, 1,024 samples, 09:30, 2019-01-01 12:00"), Vec::<usize>::new());
+        assert_eq!(flagged("A123456(3)"), [1]);
+        assert_eq!(flagged("call 9123 4567"), [2]);
+        assert_eq!(flagged("call 9123-4567"), [2]);
+        assert_eq!(flagged("call 9123  4567"), Vec::<usize>::new());
+        assert_eq!(flagged("91234567"), [2]);
+        assert_eq!(flagged("id 1234567, A1234567, Ａ123456, \\uff21123456"), [0, 1]);
+    }
+
+    #[test]
+    fn full_width_and_escaped_forms_are_seen() {
+        assert_eq!(flagged("９１２３　４５６７"), [0, 2]);
+        assert_eq!(flagged(r"\uff19\uff11\uff12\uff13 \uff14\uff15\uff16\uff17"), [0, 2]);
+        assert_eq!(flagged("９１２３–４５６７"), [0, 2]);
+        assert_eq!(flagged("a＠b"), [0]);
+        assert_eq!(flagged("（c）2023 Press"), [0]);
+        assert_eq!(flagged(r"\uff08C\uff09 2023"), [0]);
+        assert_eq!(flagged(r"\u4e2d\u6587 \u7248\u6b0a"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_detector_without_a_prefilter_runs_everywhere() {
+        let p = Prefilter::new(&[None, Some(&spec(&["x"], None, false))]).unwrap();
+        assert!(p.detectors_in(b"nothing here").contains(0));
+        assert!(!p.detectors_in(b"nothing here").contains(1));
+    }
+
+    #[test]
+    fn hits_are_on_the_candidate_line() {
+        let mut hits = Vec::new();
+        prefilter().hits(b"x\nmail a@b.c\n9123 4567\n", &mut hits);
+        let lines: Vec<usize> = hits
+            .iter()
+            .map(|h| b"x\nmail a@b.c\n9123 4567\n"[..h.pos].iter().filter(|&&b| b == b'\n').count())
+            .collect();
+        assert_eq!(lines, [1, 2]);
+    }
+
+    #[test]
+    fn bad_prefilters_are_rejected() {
+        assert!(Prefilter::new(&[Some(&spec(&[], None, false))]).is_err());
+        assert!(Prefilter::new(&[Some(&spec(&[""], None, false))]).is_err());
+        assert!(Prefilter::new(&[Some(&spec(&[" - - - "], None, false))]).is_err());
+    }
+}
