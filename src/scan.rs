@@ -23,6 +23,8 @@ use std::sync::Arc;
 pub const CHUNK: usize = 8 << 20;
 /// The longest line held whole; longer lines are scanned in pieces (and counted).
 pub const MAX_LINE: usize = 64 << 20;
+/// Rows of a CSV file read ahead and scanned in parallel.
+const TABLE_BATCH: usize = 64 * 1024;
 /// Files scanned in parallel before their findings are written; bounds memory on huge corpora.
 const BATCH: usize = 256;
 
@@ -352,25 +354,42 @@ impl<'a> Scanner<'a> {
             Ok(t) => t,
             Err(e) => return Outcome::Failed(format!("cannot read the {} header: {e}", format.name())),
         };
-        let mut matches = Vec::new();
+        let mut rows = Vec::new();
         let failure = loop {
-            let row = match table.next_row() {
-                Ok(Some(row)) => row,
-                Ok(None) => break None,
+            let read = table.read_rows(TABLE_BATCH, &mut rows);
+            let headers = table.headers();
+            // Rows are read in order and scanned in parallel slices; results join in order.
+            let parts: Vec<Collected> = rows
+                .par_chunks(1024)
+                .map(|slice| {
+                    let (mut found, mut matches) = (Collected::default(), Vec::new());
+                    for row in slice {
+                        for (column, cell) in row.cells(headers) {
+                            let record = Some(row.row);
+                            let unit = Unit {
+                                line: row.line,
+                                offset: row.offset,
+                                record,
+                                field: Some(column),
+                                name: Some(column),
+                            };
+                            self.scan_cell(path, cell, unit, &mut matches, &mut found);
+                        }
+                    }
+                    found
+                })
+                .collect();
+            for part in parts {
+                out.findings.extend(part.findings);
+                out.scripts.add(&part.scripts);
+            }
+            stats.records += rows.len() as u64;
+            stats.lines = rows.last().map_or(stats.lines, |r| r.line);
+            stats.bytes += rows.iter().flat_map(|r| r.cells(headers)).map(|(_, c)| c.len() as u64).sum::<u64>();
+            match read {
                 Err(e) => break Some(format!("{} parse failed after {} rows: {e}", format.name(), stats.records)),
-            };
-            stats.records += 1;
-            stats.lines = row.line;
-            stats.bytes += row.cells.iter().map(|(_, c)| c.len() as u64).sum::<u64>();
-            for (column, cell) in &row.cells {
-                let unit = Unit {
-                    line: row.line,
-                    offset: row.offset,
-                    record: Some(row.row),
-                    field: Some(column),
-                    name: Some(column),
-                };
-                self.scan_cell(path, cell, unit, &mut matches, out);
+                Ok(()) if rows.len() < TABLE_BATCH => break None,
+                Ok(()) => {}
             }
         };
         failure.map_or(Outcome::Done, Outcome::Failed)

@@ -145,19 +145,44 @@ fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
 pub struct Table<R: Read> {
     reader: csv::Reader<R>,
     headers: Vec<String>,
-    record: csv::ByteRecord,
     pub rows: u64,
 }
 
-/// One row: its 1-based data row number, the line it starts on and its byte offset.
-pub struct Row<'a> {
+/// A row read ahead, owning its cells, so batches of rows can be scanned in parallel.
+pub struct RowBuf {
     pub row: u64,
     pub line: u64,
     pub offset: u64,
-    pub cells: Vec<(&'a str, &'a [u8])>,
+    record: csv::ByteRecord,
+}
+
+impl RowBuf {
+    /// The row's cells with their column names.
+    pub fn cells<'a>(&'a self, headers: &'a [String]) -> impl Iterator<Item = (&'a str, &'a [u8])> {
+        self.record.iter().enumerate().map(|(i, cell)| (headers.get(i).map_or("(extra column)", String::as_str), cell))
+    }
 }
 
 impl<R: Read> Table<R> {
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Reads up to `max` rows into `out` (cleared first). Rows read before an error are kept.
+    pub fn read_rows(&mut self, max: usize, out: &mut Vec<RowBuf>) -> csv::Result<()> {
+        out.clear();
+        while out.len() < max {
+            let mut record = csv::ByteRecord::new();
+            if !self.reader.read_byte_record(&mut record)? {
+                break;
+            }
+            self.rows += 1;
+            let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            out.push(RowBuf { row: self.rows, line, offset, record });
+        }
+        Ok(())
+    }
+
     pub fn new(input: R, delimiter: u8) -> csv::Result<Self> {
         let mut reader =
             csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(input);
@@ -174,24 +199,7 @@ impl<R: Read> Table<R> {
                 }
             })
             .collect();
-        Ok(Table { reader, headers, record: csv::ByteRecord::new(), rows: 0 })
-    }
-
-    /// The next row, `None` at the end.
-    pub fn next_row(&mut self) -> csv::Result<Option<Row<'_>>> {
-        if !self.reader.read_byte_record(&mut self.record)? {
-            return Ok(None);
-        }
-        self.rows += 1;
-        let (line, offset) = self.record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-        let headers = &self.headers;
-        let cells = self
-            .record
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| (headers.get(i).map_or("(extra column)", String::as_str), cell))
-            .collect();
-        Ok(Some(Row { row: self.rows, line, offset, cells }))
+        Ok(Table { reader, headers, rows: 0 })
     }
 }
 
@@ -240,13 +248,17 @@ mod tests {
     fn csv_rows_keep_multi_line_cells_and_name_their_columns() {
         let data = "name,phone,note\nChan,9123 4567,\"two\nlines\"\nLee,,x,extra\n";
         let mut t = Table::new(data.as_bytes(), b',').unwrap();
-        let r = t.next_row().unwrap().unwrap();
-        assert_eq!((r.row, r.line), (1, 2));
-        assert_eq!(r.cells[1], ("phone", &b"9123 4567"[..]));
-        assert_eq!(r.cells[2].1, b"two\nlines");
-        let r = t.next_row().unwrap().unwrap();
-        assert_eq!((r.row, r.line), (2, 4));
-        assert_eq!(r.cells[3].0, "(extra column)");
-        assert!(t.next_row().unwrap().is_none());
+        let mut rows = Vec::new();
+        t.read_rows(1, &mut rows).unwrap();
+        let cells: Vec<_> = rows[0].cells(t.headers()).collect();
+        assert_eq!((rows[0].row, rows[0].line), (1, 2));
+        assert_eq!(cells[1], ("phone", &b"9123 4567"[..]));
+        assert_eq!(cells[2].1, b"two\nlines");
+        t.read_rows(10, &mut rows).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].row, rows[0].line), (2, 4));
+        assert_eq!(rows[0].cells(t.headers()).nth(3).unwrap().0, "(extra column)");
+        t.read_rows(10, &mut rows).unwrap();
+        assert!(rows.is_empty());
     }
 }

@@ -429,17 +429,47 @@ mod tests {
             assert!(score(Some(name)).unwrap() > plain, "{name}");
         }
         assert_eq!(score(None), Some(plain));
+        // A negative word as the name: a column of 8-digit references is not a column of phones.
+        for name in ["reference", "txn_id", "orderRef", "account"] {
+            assert!(score(Some(name)).is_none_or(|s| s < plain), "{name}");
+        }
         assert_eq!(field_words("homePhone_2"), "home Phone 2");
     }
 
     /// Pieces of text that make candidates, near misses and context, in the forms the
     /// detectors fold.
     const PIECES: &[&str] = &[
-        "A123456(3)", "Ａ１２３４５６（３）", "AB987654(9)", "Z1234560", "9123 4567", "９１２３　４５６７",
-        "6123–4567", "+852 2345 6789", "12345678", "2019-01-01", "a.b@example.com", "x＠example.org",
-        "Copyright © 2023 Press", "（c） 2020 Someone", "All rights reserved", "版權所有", "SPDX-License-Identifier: MIT",
-        "CC BY-NC 4.0", "cc\u{a0}by 3.0", "Creative Commons Attribution 4.0", "creativecommons.org/licenses/by/4.0/",
-        "創用CC 姓名標示", "Tel:", "電話", "HKID", "Ref", " ", "\n", "，", "the", "報告",
+        "A123456(3)",
+        "Ａ１２３４５６（３）",
+        "AB987654(9)",
+        "Z1234560",
+        "9123 4567",
+        "９１２３　４５６７",
+        "6123–4567",
+        "+852 2345 6789",
+        "12345678",
+        "2019-01-01",
+        "a.b@example.com",
+        "x＠example.org",
+        "Copyright © 2023 Press",
+        "（c） 2020 Someone",
+        "All rights reserved",
+        "版權所有",
+        "SPDX-License-Identifier: MIT",
+        "CC BY-NC 4.0",
+        "cc\u{a0}by 3.0",
+        "Creative Commons Attribution 4.0",
+        "creativecommons.org/licenses/by/4.0/",
+        "創用CC 姓名標示",
+        "Tel:",
+        "電話",
+        "HKID",
+        "Ref",
+        " ",
+        "\n",
+        "，",
+        "the",
+        "報告",
     ];
 
     proptest::proptest! {

@@ -22,7 +22,6 @@ const ANCHOR: usize = 3;
 /// that is ten times slower, so spellings are searched in groups of at most this many.
 const GROUP: usize = 48;
 
-#[derive(Default)]
 pub struct Literals {
     /// Each group of anchor spellings, with the forms to check where each spelling (by pattern
     /// id) is found.
@@ -33,6 +32,21 @@ pub struct Literals {
     escaped: HashMap<u32, Vec<Form>>,
     /// The units of `escaped`, as a bitset: the character pass asks about every escape.
     escaped_units: Vec<u64>,
+    /// Bytes some form can start with: a short text (a CSV cell) without any is skipped
+    /// without a search.
+    starts: [bool; 256],
+}
+
+impl Default for Literals {
+    fn default() -> Self {
+        Literals {
+            anchors: Vec::new(),
+            bytes: Vec::new(),
+            escaped: HashMap::new(),
+            escaped_units: Vec::new(),
+            starts: [false; 256],
+        }
+    }
 }
 
 impl Literals {
@@ -43,6 +57,8 @@ impl Literals {
         let mut by_anchor: BTreeMap<Vec<u8>, Vec<Form>> = BTreeMap::new();
         for (form, &set) in forms {
             let lower = form.to_ascii_lowercase().into_bytes();
+            lits.starts[lower[0] as usize] = true;
+            lits.starts[lower[0].to_ascii_uppercase() as usize] = true;
             if lower.len() == 1 {
                 for b in [lower[0], lower[0].to_ascii_uppercase()] {
                     if !lits.bytes.iter().any(|(x, _)| *x == b) {
@@ -81,6 +97,10 @@ impl Literals {
 
     /// Reports every form found in `text`, except those that start with an escape.
     pub fn each(&self, text: &[u8], f: &mut impl FnMut(Hit)) {
+        // Searches have a fixed cost that dominates on cells of a few bytes.
+        if text.len() <= 64 && !text.iter().any(|&b| self.starts[b as usize]) {
+            return;
+        }
         for &(b, detectors) in &self.bytes {
             for pos in memchr::memchr_iter(b, text) {
                 f(Hit { pos, detectors });

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# govscan's full scan against ripgrep's bare four-pattern pass, on the three generated corpora
+# of issue 5, in the same run: one large escaped JSONL file, a digit-dense CSV, and a folder of
+# many small JSONL files. Prints MB/s for both, the ratio, govscan's peak memory, and its
+# scaling from one thread to all.
+#
+#   benches/compare.sh [WORK_DIR]          # default /tmp/govscan-bench
+#   JSONL_MIB=1024 CSV_MIB=256 MANY_MIB=256 FILES=20000 RUNS=3 benches/compare.sh
+#
+# Corpora are generated once (cargo run --release --example gen_corpus) and reused. Times are
+# the best of RUNS runs with a warm page cache. ripgrep is installed with `cargo install
+# ripgrep` if it is not on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${1:-/tmp/govscan-bench}
+JSONL_MIB=${JSONL_MIB:-1024}
+CSV_MIB=${CSV_MIB:-256}
+MANY_MIB=${MANY_MIB:-256}
+FILES=${FILES:-20000}
+RUNS=${RUNS:-3}
+CORES=$(nproc)
+mkdir -p "$WORK"
+
+command -v rg >/dev/null || cargo install ripgrep --locked
+export PATH="$HOME/.cargo/bin:$PATH"
+cargo build --release --quiet --bin govscan --example gen_corpus
+GOVSCAN=target/release/govscan
+GEN=target/release/examples/gen_corpus
+
+JSONL=$WORK/prose-${JSONL_MIB}MiB.jsonl
+CSV=$WORK/txns-${CSV_MIB}MiB.csv
+MANY=$WORK/many-${FILES}
+[ -s "$JSONL" ] || "$GEN" jsonl "$JSONL" "$JSONL_MIB"
+[ -s "$CSV" ] || "$GEN" csv "$CSV" "$CSV_MIB"
+[ -d "$MANY" ] || "$GEN" many "$MANY" "$MANY_MIB" "$FILES"
+
+# The four bare patterns: e-mail, HK phone, HKID, copyright keywords.
+RG_PATTERNS=(
+  -e '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}'
+  -e '(\+852[ -]?)?[2-9][0-9]{3}[ -]?[0-9]{4}'
+  -e '[A-Z]{1,2}[0-9]{6}\(?[0-9A]\)?'
+  -e '(?i)copyright|all rights reserved|\(c\)|©'
+)
+
+# best_of CMD...: the shortest wall time (s) and the peak RSS (KiB) of that run.
+best_of() {
+  local best="" rss="" t
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || [ $? -le 3 ]
+    read -r t r <"$WORK/time.txt"
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t rss=$r; fi
+  done
+  echo "$best $rss"
+}
+
+bytes_of() { du -sb "$1" | cut -f1; }
+
+printf '%-28s %10s %10s %10s %7s %12s %10s\n' corpus MB rg_MB/s gov_MB/s ratio gov_peak_MiB 1→${CORES}thr
+for corpus in "$JSONL" "$CSV" "$MANY"; do
+  mb=$(awk "BEGIN{printf \"%.0f\", $(bytes_of "$corpus") / 1e6}")
+  cat "$corpus" >/dev/null 2>&1 || find "$corpus" -type f -exec cat {} + >/dev/null
+  read -r rg_s _ < <(best_of rg --no-unicode -a --count-matches "${RG_PATTERNS[@]}" "$corpus")
+  read -r gov_s gov_kib < <(best_of "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet)
+  read -r one_s _ < <(best_of "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet -j 1)
+  awk -v n="$(basename "$corpus")" -v mb="$mb" -v r="$rg_s" -v g="$gov_s" -v k="$gov_kib" -v o="$one_s" 'BEGIN{
+    printf "%-28s %10d %10.0f %10.0f %6.2fx %12.0f %9.2fx\n", n, mb, mb/r, mb/g, r/g, k/1024, o/g }'
+done
+echo "findings of the last run: $(wc -l <"$WORK/report/findings.jsonl")"
