@@ -9,7 +9,7 @@ use crate::corpus::records::{json_values, Table};
 use crate::corpus::script::ScriptCounts;
 use crate::corpus::skim::skim_json;
 use crate::corpus::{parquet, Entry, Format};
-use crate::detect::{ContextScope, DetectorSet, Engine, Match};
+use crate::detect::{ContextScope, DetectorSet, Engine, FieldName, Match};
 use crate::finding::Finding;
 use crate::key::FingerprintKey;
 use crate::summary::{FileStats, FileStatus, Summary};
@@ -102,7 +102,7 @@ struct Unit<'p> {
     record: Option<u64>,
     field: Option<&'p str>,
     /// The field or column name that counts as context (the key, not the whole path).
-    name: Option<&'p str>,
+    name: FieldName<'p>,
 }
 
 /// What scanned text produced: findings, and the letters it is written in.
@@ -354,6 +354,9 @@ impl<'a> Scanner<'a> {
             Ok(t) => t,
             Err(e) => return Outcome::Failed(format!("cannot read the {} header: {e}", format.name())),
         };
+        // What each column name means to the detectors, worked out once.
+        let contexts: Vec<FieldName<'static>> =
+            table.headers().iter().map(|h| FieldName::Known(self.engine.field_context(h))).collect();
         let mut rows = Vec::new();
         let failure = loop {
             let read = table.read_rows(TABLE_BATCH, &mut rows);
@@ -364,15 +367,10 @@ impl<'a> Scanner<'a> {
                 .map(|slice| {
                     let (mut found, mut matches) = (Collected::default(), Vec::new());
                     for row in slice {
-                        for (column, cell) in row.cells(headers) {
-                            let record = Some(row.row);
-                            let unit = Unit {
-                                line: row.line,
-                                offset: row.offset,
-                                record,
-                                field: Some(column),
-                                name: Some(column),
-                            };
+                        for (i, (column, cell)) in row.cells(headers).enumerate() {
+                            let name = contexts.get(i).copied().unwrap_or(FieldName::None);
+                            let (line, offset, record) = (row.line, row.offset, Some(row.row));
+                            let unit = Unit { line, offset, record, field: Some(column), name };
                             self.scan_cell(path, cell, unit, &mut matches, &mut found);
                         }
                     }
@@ -400,7 +398,8 @@ impl<'a> Scanner<'a> {
         let mut bytes = 0u64;
         let result = parquet::for_each_cell(file, &mut |row, column, text| {
             bytes += text.len() as u64;
-            let unit = Unit { line: row, offset: 0, record: Some(row), field: Some(column), name: Some(column) };
+            let unit =
+                Unit { line: row, offset: 0, record: Some(row), field: Some(column), name: FieldName::Name(column) };
             self.scan_cell(path, text.as_bytes(), unit, &mut matches, out);
         });
         stats.bytes = bytes;
@@ -432,15 +431,18 @@ impl<'a> Scanner<'a> {
         };
         let mut matches = Vec::new();
         if !matches!(format, Format::Jsonl | Format::Json) {
-            let unit = Unit { line: 1, offset, record: None, field: None, name: None };
+            let unit = Unit { line: 1, offset, record: None, field: None, name: FieldName::None };
             self.engine.scan_prefiltered(block, &mut matches);
             self.emit(path, block, unit, &matches, &mut res.found.findings);
             res.found.scripts.add(&ScriptCounts::count(block));
             return res;
         }
         let prefilter = self.engine.prefilter();
+        // The literal search runs over the whole block; the character pass runs inside the
+        // skim of each line.
         let mut hits = Vec::new();
-        prefilter.hits(block, &mut hits);
+        prefilter.literal_hits(block, &mut hits);
+        hits.sort_unstable_by_key(|h| h.pos);
         let mut hits = hits.into_iter().peekable();
         let mut line_start = 0;
         // A line's findings wait here until the whole line has parsed as JSON.
@@ -457,19 +459,27 @@ impl<'a> Scanner<'a> {
             if trimmed.is_empty() {
                 continue;
             }
-            // Most records hold no candidate: check and count them without parsing.
-            if only.is_empty() && (res.invalid_utf8 == 0 || std::str::from_utf8(trimmed).is_ok()) {
-                if let Some(scripts) = skim_json(trimmed) {
+            let valid_utf8 = res.invalid_utf8 == 0 || std::str::from_utf8(trimmed).is_ok();
+            match skim_json(trimmed, prefilter).filter(|_| valid_utf8) {
+                // Most records hold no candidate: checked and counted without parsing.
+                Some(skimmed) if only.union(skimmed.flagged).is_empty() => {
                     res.records += 1;
-                    res.found.scripts.add(&scripts);
+                    res.found.scripts.add(&skimmed.scripts);
                     continue;
                 }
+                Some(skimmed) => only = only.union(skimmed.flagged),
+                None => only = only.union(prefilter.char_detectors(line)),
             }
             found.findings.clear();
             found.scripts = ScriptCounts::default();
             let parsed = json_values(trimmed, &mut |field, name, text| {
-                let unit =
-                    Unit { line: line_no, offset: here, record: Some(line_no), field: Some(field), name: Some(name) };
+                let unit = Unit {
+                    line: line_no,
+                    offset: here,
+                    record: Some(line_no),
+                    field: Some(field),
+                    name: FieldName::Name(name),
+                };
                 self.scan_unit(path, text.as_bytes(), ContextScope::Line, unit, only, &mut matches, &mut found);
             });
             match parsed {
@@ -482,7 +492,7 @@ impl<'a> Scanner<'a> {
                     // A pretty-printed .json document has many lines that are not JSON alone;
                     // only a .jsonl line that does not parse is a malformed record.
                     res.malformed += u64::from(format == Format::Jsonl);
-                    let unit = Unit { line: line_no, offset: here, record: None, field: None, name: None };
+                    let unit = Unit { line: line_no, offset: here, record: None, field: None, name: FieldName::None };
                     self.scan_unit(path, line, ContextScope::Line, unit, only, &mut matches, &mut res.found);
                 }
             }

@@ -1,5 +1,6 @@
-//! A fast look at a JSONL line the prefilter found nothing in: is it a record (valid JSON), and
-//! what letters do its values hold? One pass, nothing decoded into memory.
+//! A fast look at a JSONL line: is it a record (valid JSON), what letters do its values hold,
+//! and what does the prefilter's character pass flag in them? One pass, nothing decoded into
+//! memory.
 //!
 //! Most lines of a corpus hold no candidate, and for them this replaces a full parse. It must
 //! agree with `records::json_values` (serde_json), so it answers only when sure: anything
@@ -7,26 +8,52 @@
 //! the line properly. The tests compare the two on many lines.
 
 use super::script::ScriptCounts;
+use crate::detect::prefilter::{CharTracker, DetectorSet, Prefilter};
 
 /// Deeper nesting is left to serde_json, whose limit is 128.
 const MAX_DEPTH: usize = 100;
 
-/// The letters of `line`'s string values (not its keys) if `line` is one valid JSON value,
-/// `None` if it is not or if the skim is unsure. `line` must be valid UTF-8.
-pub fn skim_json(line: &[u8]) -> Option<ScriptCounts> {
-    let mut p = Skim { s: line, i: 0, scripts: ScriptCounts::default() };
-    p.value(0)?;
-    p.ws();
-    (p.i == line.len()).then_some(p.scripts)
+/// What a skim learned of a valid line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skimmed {
+    /// The letters of the string values (not the keys).
+    pub scripts: ScriptCounts,
+    /// What the prefilter's character pass flags in the values (digit runs, full-width letters,
+    /// escaped literals); the caller adds the literal search's hits.
+    pub flagged: DetectorSet,
 }
 
-struct Skim<'a> {
+/// `None` if `line` is not one valid JSON value or the skim is unsure. `line` must be valid
+/// UTF-8.
+pub fn skim_json(line: &[u8], prefilter: &Prefilter) -> Option<Skimmed> {
+    let chars = CharTracker::new(prefilter);
+    let mut p = Skim { s: line, i: 0, scripts: ScriptCounts::default(), chars, flagged: DetectorSet::EMPTY };
+    p.value(0)?;
+    p.ws();
+    (p.i == line.len()).then_some(Skimmed { scripts: p.scripts, flagged: p.flagged })
+}
+
+struct Skim<'a, 'p> {
     s: &'a [u8],
     i: usize,
     scripts: ScriptCounts,
+    chars: CharTracker<'p>,
+    flagged: DetectorSet,
 }
 
-impl Skim<'_> {
+impl Skim<'_, '_> {
+    /// Feeds the character at the cursor to the character pass.
+    fn feed(&mut self) {
+        let flagged = &mut self.flagged;
+        self.chars.feed(self.s, self.i, &mut |h| *flagged = flagged.union(h.detectors));
+    }
+
+    /// Feeds a decoded character (at `at`, an escape if `unit` is given) to the character pass.
+    fn code_point(&mut self, at: usize, cp: u32, unit: Option<u32>) {
+        let flagged = &mut self.flagged;
+        self.chars.code_point(self.s, at, cp, unit, &mut |h| *flagged = flagged.union(h.detectors));
+    }
+
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -108,6 +135,21 @@ impl Skim<'_> {
     /// An integer or a decimal fraction. Exponents are left to serde_json, which rejects the
     /// ones that overflow.
     fn number(&mut self) -> Option<()> {
+        let start = self.i;
+        self.number_syntax()?;
+        // Integers are scanned as text (`"phone": 91234567`).
+        let end = self.i;
+        self.chars.reset();
+        for i in start..end {
+            self.i = i;
+            self.feed();
+        }
+        self.i = end;
+        self.chars.reset();
+        Some(())
+    }
+
+    fn number_syntax(&mut self) -> Option<()> {
         self.eat(b'-');
         match self.peek()? {
             b'0' => self.i += 1,
@@ -129,39 +171,56 @@ impl Skim<'_> {
         }
     }
 
-    /// A string; its letters are counted when it is a value.
+    /// A string; when it is a value (`count`), its letters are counted and its characters fed
+    /// to the character pass.
     fn string(&mut self, count: bool) -> Option<()> {
         self.expect(b'"')?;
+        self.chars.reset();
         loop {
-            let mut letters = 0;
-            while let Some(&b) = self.s.get(self.i) {
-                let class = STRING_BYTES[b as usize];
-                if class == STOP {
-                    break;
+            // Plain ASCII, while no digit run is under way.
+            if self.chars.is_idle() || !count {
+                let mut letters = 0;
+                while let Some(&b) = self.s.get(self.i) {
+                    let class = STRING_BYTES[b as usize];
+                    if class >= STOP {
+                        break;
+                    }
+                    letters += u64::from(class);
+                    self.i += 1;
                 }
-                letters += u64::from(class);
-                self.i += 1;
+                if count {
+                    self.scripts.latin += letters;
+                }
             }
-            if count {
-                self.scripts.latin += letters;
-            }
-            match self.peek()? {
+            let (b, at) = (self.peek()?, self.i);
+            match b {
                 b'"' => {
                     self.i += 1;
+                    self.chars.reset();
                     return Some(());
                 }
+                0x00..=0x1F => return None,
                 b'\\' => {
                     let cp = self.escape()?;
                     if count {
                         self.scripts.count_code_point(cp);
+                        let unit = self.s.get(at + 2..at + 6).and_then(hex4);
+                        self.code_point(at, cp, unit);
                     }
                 }
-                0x00..=0x1F => return None,
+                0x20..=0x7F => {
+                    if count {
+                        self.scripts.latin += u64::from(b.is_ascii_alphabetic());
+                        self.feed();
+                    }
+                    self.i += 1;
+                }
                 lead => {
                     let (cp, len) = decode(&self.s[self.i..], lead);
                     self.i += len;
                     if count {
                         self.scripts.count_code_point(cp);
+                        self.code_point(at, cp, None);
                     }
                 }
             }
@@ -200,12 +259,12 @@ impl Skim<'_> {
 const STOP: u8 = 2;
 
 /// Inside a string: 1 for an ASCII letter, `STOP` for what ends a plain run (a quote, a
-/// backslash, a control character, a non-ASCII byte), 0 for the rest.
+/// backslash, a control character, a non-ASCII byte, a digit), 0 for the rest.
 static STRING_BYTES: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
-        t[b] = if b == b'"' as usize || b == b'\\' as usize || b < 0x20 || b >= 0x80 {
+        t[b] = if b == b'"' as usize || b == b'\\' as usize || b < 0x20 || b >= 0x80 || (b as u8).is_ascii_digit() {
             STOP
         } else if (b as u8).is_ascii_alphabetic() {
             1
@@ -235,7 +294,13 @@ fn decode(s: &[u8], lead: u8) -> (u32, usize) {
 mod tests {
     use super::*;
     use crate::corpus::records::json_values;
+    use crate::detect::Engine;
     use proptest::prelude::*;
+
+    fn skim(line: &[u8]) -> Option<ScriptCounts> {
+        thread_local!(static ENGINE: Engine = Engine::builtin().unwrap());
+        ENGINE.with(|e| skim_json(line, e.prefilter())).map(|s| s.scripts)
+    }
 
     /// What the full parse says: valid or not, and the letters of the values it reports.
     fn parsed(line: &str) -> Option<ScriptCounts> {
@@ -245,7 +310,7 @@ mod tests {
     }
 
     fn agrees(line: &str) {
-        if let Some(skimmed) = skim_json(line.as_bytes()) {
+        if let Some(skimmed) = skim(line.as_bytes()) {
             assert_eq!(Some(skimmed), parsed(line), "{line}");
         }
     }
@@ -260,10 +325,10 @@ mod tests {
             " [1, 2.25, -3] ",
             r#"{"raw": "原文 text"}"#,
         ] {
-            assert!(skim_json(line.as_bytes()).is_some(), "{line}");
+            assert!(skim(line.as_bytes()).is_some(), "{line}");
             agrees(line);
         }
-        let counts = skim_json(r#"{"key": "ab \u8eab"}"#.as_bytes()).unwrap();
+        let counts = skim(r#"{"key": "ab \u8eab"}"#.as_bytes()).unwrap();
         assert_eq!((counts.latin, counts.han), (2, 1), "keys are not counted");
     }
 
@@ -285,11 +350,55 @@ mod tests {
             "\u{c}{}",
             &("[".repeat(200) + &"]".repeat(200)),
         ] {
-            assert!(skim_json(line.as_bytes()).is_none(), "{line}");
+            assert!(skim(line.as_bytes()).is_none(), "{line}");
         }
     }
 
+    /// `s` as Python's `json.dumps` writes it: every non-ASCII character escaped.
+    fn ensure_ascii(s: &str) -> String {
+        let mut out = String::new();
+        for c in serde_json::to_string(s).unwrap().chars() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+        }
+        out
+    }
+
     proptest! {
+        /// A value's candidates are flagged on its JSONL line, raw or escaped: what the skim
+        /// flags plus what the literal search finds on the line covers what the prefilter flags
+        /// in the decoded value.
+        #[test]
+        fn the_skim_flags_what_the_text_holds(
+            picks in proptest::collection::vec(
+                prop_oneof![
+                    Just("A123456(3)"), Just("Ａ１２３４５６（３）"), Just("9123 4567"), Just("９１２３　４５６７"),
+                    Just("a@b.co"), Just("（c） 2020"), Just("版權所有"), Just("cc\u{a0}by"), Just("x"), Just(" "),
+                    Just("電話"), Just("2019-01-01"), Just("1"),
+                ],
+                0..12,
+            ),
+            escaped in any::<bool>(),
+        ) {
+            let text: String = picks.concat();
+            let value = if escaped { ensure_ascii(&text) } else { serde_json::to_string(&text).unwrap() };
+            let line = format!("{{\"id\": 7, \"text\": {value}}}");
+            let engine = Engine::builtin().unwrap();
+            let p = engine.prefilter();
+            let mut hits = Vec::new();
+            p.literal_hits(line.as_bytes(), &mut hits);
+            let skimmed = skim_json(line.as_bytes(), p).unwrap();
+            let flagged = hits.iter().fold(skimmed.flagged, |set, h| set.union(h.detectors));
+            let want = p.detectors_in(text.as_bytes());
+            prop_assert_eq!(flagged.union(want), flagged, "{}", line);
+        }
+
         /// Whatever the skim accepts, the parser accepts with the same letter counts.
         #[test]
         fn the_skim_never_disagrees_with_the_parser(
@@ -310,7 +419,7 @@ mod tests {
         #[test]
         fn generated_records_are_skimmed(text in "[a-zA-Z 字é\u{1F600}\"\\\\/\n\t]{0,40}", n in any::<i64>()) {
             let line = serde_json::json!({"id": n, "text": text, "meta": {"tags": [text.clone(), "x"]}}).to_string();
-            let skimmed = skim_json(line.as_bytes());
+            let skimmed = skim(line.as_bytes());
             prop_assert!(skimmed.is_some(), "{}", line);
             prop_assert_eq!(skimmed, parsed(&line));
         }

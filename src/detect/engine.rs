@@ -56,6 +56,23 @@ struct Named {
     negative: bool,
 }
 
+/// What a field or column name means to each detector: the detectors it is a context keyword
+/// for, and those it is a negative word for. Worked out once per column, not per cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldContext {
+    keyword: DetectorSet,
+    negative: DetectorSet,
+}
+
+/// The name a value is stored under, if any.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldName<'a> {
+    None,
+    /// Read only if a detector has a candidate (most values hold none).
+    Name(&'a str),
+    Known(FieldContext),
+}
+
 impl Engine {
     pub fn new(specs: Vec<DetectorSpec>) -> Result<Self, SpecError> {
         let mut seen = std::collections::BTreeSet::new();
@@ -116,7 +133,24 @@ impl Engine {
     /// A name that is a negative word (`reference`, `txn_id`) lowers it, as such a word beside
     /// the value would.
     pub fn scan_field(&self, text: &[u8], scope: ContextScope, field: Option<&str>, out: &mut Vec<Match>) {
+        let field = field.map_or(FieldName::None, FieldName::Name);
         self.scan_field_in(text, scope, field, DetectorSet::all(self.detectors.len()), out);
+    }
+
+    /// What `name` means to each detector as a field name.
+    pub fn field_context(&self, name: &str) -> FieldContext {
+        let words = field_words(name);
+        let is = |r: &Option<Regex>| r.as_ref().is_some_and(|r| r.is_match(words.as_bytes()));
+        let mut ctx = FieldContext::default();
+        for (index, d) in self.detectors.iter().enumerate() {
+            if is(&d.keywords) {
+                ctx.keyword = ctx.keyword.with(index);
+            }
+            if is(&d.negative) {
+                ctx.negative = ctx.negative.with(index);
+            }
+        }
+        ctx
     }
 
     /// Like `scan_field`, running only the detectors in `only` (those the prefilter flagged).
@@ -124,19 +158,21 @@ impl Engine {
         &self,
         text: &[u8],
         scope: ContextScope,
-        field: Option<&str>,
+        field: FieldName,
         only: DetectorSet,
         out: &mut Vec<Match>,
     ) {
         let folded = Folded::new(text);
-        // Most values hold nothing: the field name is only read once a detector has a candidate.
-        let words = std::cell::OnceCell::new();
+        let context = std::cell::OnceCell::new();
         let first = out.len();
         for (index, detector) in self.detectors.iter().enumerate().filter(|(i, _)| only.contains(*i)) {
             let named = || {
-                let Some(words) = words.get_or_init(|| field.map(field_words)) else { return Named::default() };
-                let is = |r: &Option<Regex>| r.as_ref().is_some_and(|r| r.is_match(words.as_bytes()));
-                Named { keyword: is(&detector.keywords), negative: is(&detector.negative) }
+                let ctx = context.get_or_init(|| match field {
+                    FieldName::None => FieldContext::default(),
+                    FieldName::Name(name) => self.field_context(name),
+                    FieldName::Known(ctx) => ctx,
+                });
+                Named { keyword: ctx.keyword.contains(index), negative: ctx.negative.contains(index) }
             };
             detector.scan(index, &folded, scope, named, out);
         }
@@ -164,7 +200,7 @@ impl Engine {
             let lo = back_chars(text, line.start, self.window + 4);
             let hi = forward_chars(text, line.end, self.window + 4);
             local.clear();
-            self.scan_field_in(&text[lo..hi], ContextScope::Block, None, only, &mut local);
+            self.scan_field_in(&text[lo..hi], ContextScope::Block, FieldName::None, only, &mut local);
             // Matches never cross a line end, so each one is kept by the window of its own line.
             out.extend(local.drain(..).filter(|m| line.contains(&(m.start + lo))).map(|mut m| {
                 m.start += lo;

@@ -18,9 +18,11 @@ type Form = (Vec<u8>, DetectorSet);
 
 const ANCHOR: usize = 3;
 
-/// Teddy handles up to 64 patterns; beyond that Aho-Corasick falls back to a scalar automaton
-/// that is ten times slower, so spellings are searched in groups of at most this many.
-const GROUP: usize = 48;
+/// Teddy handles up to 64 patterns, beyond which Aho-Corasick falls back to a scalar automaton
+/// ten times slower, and its fingerprint is as long as the group's shortest pattern; so
+/// spellings are searched in groups of one length and at most this many (32 fit the faster
+/// "slim" variant).
+const GROUP: usize = 32;
 
 pub struct Literals {
     /// Each group of anchor spellings, with the forms to check where each spelling (by pattern
@@ -70,7 +72,13 @@ impl Literals {
                 lits.escaped_units.resize(1 << 10, 0);
                 lits.escaped_units[unit as usize / 64] |= 1 << (unit % 64);
             } else {
-                let anchor = lower[..ANCHOR.min(lower.len())].to_vec();
+                // The anchor stops before a non-ASCII byte or an escape: fold forms of a separator
+                // (`cc\u{a0}by`, `cc–by` …) then share one anchor instead of one each.
+                let cut = match lower[0] {
+                    0x80.. => ANCHOR,
+                    _ => lower[1..].iter().position(|&b| b >= 0x80 || b == b'\\').map_or(ANCHOR, |p| (p + 1).max(2)),
+                };
+                let anchor = lower[..ANCHOR.min(cut).min(lower.len())].to_vec();
                 by_anchor.entry(anchor).or_default().push((lower, set));
             }
         }
@@ -85,7 +93,9 @@ impl Literals {
                 by_anchor.iter().filter(|(a, _)| anchor.starts_with(a)).flat_map(|(_, f)| f.clone()).collect();
             spellings.extend(case_spellings(anchor).into_iter().map(|s| (s, forms.clone())));
         }
-        for group in spellings.chunks(GROUP) {
+        spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        let by_len = spellings.chunk_by(|a, b| a.0.len() == b.0.len());
+        for group in by_len.flat_map(|same| same.chunks(GROUP)) {
             let ac = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(group.iter().map(|(s, _)| s))

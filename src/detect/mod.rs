@@ -7,7 +7,7 @@ pub mod prefilter;
 pub mod spec;
 pub mod validate;
 
-pub use engine::{ContextScope, Detector, Engine, Match};
+pub use engine::{ContextScope, Detector, Engine, FieldContext, FieldName, Match};
 pub use prefilter::{DetectorSet, Prefilter};
 pub use spec::{Category, DetectorSpec, SpecError};
 pub use validate::{Detail, YearRange};

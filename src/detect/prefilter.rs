@@ -143,58 +143,41 @@ impl Prefilter {
         self.char_pass(text, f);
     }
 
+    /// The literals found in `text`, except those written with escapes (which the character
+    /// pass finds), appended to `out` in no particular order.
+    pub fn literal_hits(&self, text: &[u8], out: &mut Vec<Hit>) {
+        self.literals.each(text, &mut |h| out.push(h));
+    }
+
+    /// What the character pass alone flags in `text`: digit runs, full-width letters and
+    /// escaped literals.
+    pub fn char_detectors(&self, text: &[u8]) -> DetectorSet {
+        let mut set = DetectorSet::EMPTY;
+        self.char_pass(text, &mut |h| set = set.union(h.detectors));
+        set
+    }
+
     /// Digit runs, full-width letters (which may fold into a literal) and literals written with
     /// escapes, in one pass over the characters.
     fn char_pass(&self, text: &[u8], f: &mut impl FnMut(Hit)) {
-        let mut state = Runs::default();
+        let mut chars = CharTracker::new(self);
         let mut i = 0;
         let n = text.len();
         while i < n {
             // Idle (no digits counted): only a digit, an escape or a full-width form matters.
-            if state.is_idle() {
+            if chars.is_idle() {
                 while i < n && !INTERESTING[text[i] as usize] {
                     i += 1;
                 }
                 if i == n {
                     break;
                 }
-            }
-            if text[i] == b'\\' {
-                if let Some(unit) = text.get(i + 2..i + 6).filter(|_| text[i + 1] == b'u').and_then(hex_unit) {
-                    if self.literals.starts_escape(unit) {
-                        self.literals.escaped_at(text, i, unit, f);
-                    }
-                    // Most escapes are Chinese characters and punctuation, which leave an idle
-                    // pass idle.
-                    if state.is_idle() && !matches!(unit, 0x30..=0x39 | 0xFF10..=0xFF5A) {
-                        i += 6;
-                        continue;
-                    }
+                if let Some(len) = chars.idle_skip(text, i, f) {
+                    i += len;
+                    continue;
                 }
-            } else if text[i] == 0xEF && state.is_idle() && !matches!(text.get(i + 1), Some(0xBC | 0xBD)) {
-                // U+FF00..U+FF7F is EF BC xx and EF BD xx; nothing else led by EF is a
-                // full-width letter or digit.
-                i += 3;
-                continue;
             }
-            let c = classify(text, i);
-            match c.class {
-                Class::Digit => {
-                    if state.run == 0 {
-                        state.after_letter = letter_before(text, i);
-                    }
-                    state.digit();
-                    if state.run >= self.min_plain || state.prev + state.run >= self.min_gapped {
-                        self.digit_hit(&mut state, i, f);
-                    }
-                }
-                Class::Separator => state.separator(),
-                Class::Other => state.reset(),
-            }
-            if c.fold_letter {
-                f(Hit { pos: i, detectors: self.folded });
-            }
-            i += c.len;
+            i += chars.feed(text, i, f);
         }
     }
 
@@ -211,6 +194,103 @@ impl Prefilter {
         if set != state.reported {
             state.reported = set;
             f(Hit { pos, detectors: set });
+        }
+    }
+}
+
+/// The character pass over one text, a character at a time: the JSONL skim feeds it the
+/// characters of each value as it checks them, so the bytes are read once.
+pub struct CharTracker<'p> {
+    prefilter: &'p Prefilter,
+    state: Runs,
+}
+
+impl<'p> CharTracker<'p> {
+    pub fn new(prefilter: &'p Prefilter) -> Self {
+        CharTracker { prefilter, state: Runs::default() }
+    }
+
+    /// No digit run is under way: characters that are not digits, escapes or full-width forms
+    /// change nothing.
+    pub fn is_idle(&self) -> bool {
+        self.state.is_idle()
+    }
+
+    /// Forgets the run under way (a value ended).
+    pub fn reset(&mut self) {
+        self.state.reset();
+    }
+
+    /// In the idle state: the length of the escape or full-width form at `i` if it is neither a
+    /// digit nor a full-width letter (so it can be stepped over), after reporting the literals
+    /// an escape starts.
+    fn idle_skip(&self, text: &[u8], i: usize, f: &mut impl FnMut(Hit)) -> Option<usize> {
+        match text[i] {
+            b'\\' => {
+                let unit = text.get(i + 2..i + 6).filter(|_| text[i + 1] == b'u').and_then(hex_unit)?;
+                if matches!(unit, 0x30..=0x39 | 0xFF10..=0xFF5A) {
+                    return None;
+                }
+                self.escaped_literals(text, i, unit, f);
+                Some(6)
+            }
+            // U+FF00..U+FF7F is EF BC xx and EF BD xx; nothing else led by EF is a full-width
+            // letter or digit.
+            0xEF if !matches!(text.get(i + 1), Some(0xBC | 0xBD)) => Some(3),
+            _ => None,
+        }
+    }
+
+    fn escaped_literals(&self, text: &[u8], i: usize, unit: u32, f: &mut impl FnMut(Hit)) {
+        let literals = &self.prefilter.literals;
+        if literals.starts_escape(unit) {
+            literals.escaped_at(text, i, unit, f);
+        }
+    }
+
+    /// Takes the character (or escape) at `i` into account; returns its length.
+    pub fn feed(&mut self, text: &[u8], i: usize, f: &mut impl FnMut(Hit)) -> usize {
+        let c = classify(text, i);
+        if text[i] == b'\\' && c.len == 6 {
+            let unit = hex_unit(&text[i + 2..i + 6]).expect("classify read it");
+            self.escaped_literals(text, i, unit, f);
+        }
+        self.class(text, i, c.class, c.fold_letter, f);
+        c.len
+    }
+
+    /// Takes a decoded character at `i` into account, for a reader that decodes anyway (the
+    /// skim): `unit` is the first UTF-16 unit when the character is written as an escape.
+    pub fn code_point(&mut self, text: &[u8], i: usize, cp: u32, unit: Option<u32>, f: &mut impl FnMut(Hit)) {
+        if let Some(unit) = unit {
+            self.escaped_literals(text, i, unit, f);
+        }
+        let fold_letter = matches!(cp, 0xFF10..=0xFF19 | 0xFF20..=0xFF3A | 0xFF41..=0xFF5A);
+        let class = class_of(cp);
+        // Idle, a character that is neither a digit nor a full-width letter changes nothing.
+        if self.is_idle() && class != Class::Digit && !fold_letter {
+            return;
+        }
+        self.class(text, i, class, fold_letter, f);
+    }
+
+    fn class(&mut self, text: &[u8], i: usize, class: Class, fold_letter: bool, f: &mut impl FnMut(Hit)) {
+        let p = self.prefilter;
+        match class {
+            Class::Digit => {
+                if self.state.run == 0 {
+                    self.state.after_letter = letter_before(text, i);
+                }
+                self.state.digit();
+                if self.state.run >= p.min_plain || self.state.prev + self.state.run >= p.min_gapped {
+                    p.digit_hit(&mut self.state, i, f);
+                }
+            }
+            Class::Separator => self.state.separator(),
+            Class::Other => self.state.reset(),
+        }
+        if fold_letter {
+            f(Hit { pos: i, detectors: p.folded });
         }
     }
 }
@@ -302,13 +382,16 @@ fn classify(text: &[u8], i: usize) -> Char {
             }
         }
     };
-    let class = match cp {
+    Char { class: class_of(cp), len, fold_letter: matches!(cp, 0xFF10..=0xFF19 | 0xFF20..=0xFF3A | 0xFF41..=0xFF5A) }
+}
+
+fn class_of(cp: u32) -> Class {
+    match cp {
         0x30..=0x39 | 0xFF10..=0xFF19 => Class::Digit,
         0x20 | 0x2D => Class::Separator,
         0x00..=0x7F => Class::Other,
         _ => Class::Separator,
-    };
-    Char { class, len, fold_letter: matches!(cp, 0xFF10..=0xFF19 | 0xFF20..=0xFF3A | 0xFF41..=0xFF5A) }
+    }
 }
 
 /// The code point of a `\uXXXX` escape at `i`.
