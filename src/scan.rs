@@ -255,7 +255,8 @@ impl<'a> Scanner<'a> {
             })
             .collect();
         stats.bytes = buf.len() as u64;
-        stats.lines = count_lines(buf);
+        // Each block counted its newlines.
+        stats.lines = count_lines(parts.iter().map(|p| p.newlines).sum(), buf);
         stats.cut_lines = cut_lines;
         let mut findings = Vec::new();
         let mut lines_before = 0;
