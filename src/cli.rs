@@ -4,6 +4,10 @@ use crate::corpus::open::OpenLimits;
 use crate::corpus::{walk, WalkOptions};
 use crate::detect::{spec, Engine};
 use crate::key::FingerprintKey;
+use crate::policy::accept::{Allowlist, Baseline, BASELINE_FILE};
+use crate::policy::config::{self, Config};
+use crate::policy::rules::{Broken, Rule};
+use crate::policy::Policy;
 use crate::report::datasheet::{self, Answers};
 use crate::report::{findings, FindingsFormat};
 use crate::scan::Scanner;
@@ -13,9 +17,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Every file was scanned.
+/// Every file was scanned and no fail rule is broken.
 pub const EXIT_OK: i32 = 0;
-/// Bad usage or a fatal error: nothing trustworthy was written.
+/// A fail rule (govscan.toml `[fail] on`, `--fail-on`) is broken by findings no allowlist entry
+/// or baseline accepts. Takes precedence over `EXIT_INCOMPLETE`.
+pub const EXIT_POLICY: i32 = 1;
+/// Bad usage or a fatal error (a bad config, an unreadable baseline): nothing trustworthy was
+/// written.
 pub const EXIT_FATAL: i32 = 2;
 /// The scan finished and reports were written, but some files could not be scanned.
 pub const EXIT_INCOMPLETE: i32 = 3;
@@ -37,8 +45,22 @@ enum Command {
     Scan(ScanArgs),
     /// Rebuild the datasheet from saved summary.json files (merged) without rescanning.
     Datasheet(DatasheetArgs),
-    /// Write a commented datasheet.toml template for the answers only the data owner can give.
+    /// Write commented templates: govscan.toml (what CI runs and what fails it) and
+    /// datasheet.toml (the answers only the data owner can give).
     Init(InitArgs),
+    /// Scan, and write the findings as a baseline (`.govscan-baseline.json`): later scans that
+    /// find it report and fail only on new findings. Holds fingerprints, detectors and
+    /// locations, never values.
+    Baseline(BaselineArgs),
+}
+
+#[derive(clap::Args)]
+struct BaselineArgs {
+    #[command(flatten)]
+    scan: ScanArgs,
+    /// Where to write the baseline (default: .govscan-baseline.json in the first scanned folder).
+    #[arg(long, value_name = "FILE")]
+    baseline_out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -66,7 +88,7 @@ struct SheetArgs {
 
 #[derive(clap::Args)]
 struct InitArgs {
-    /// Folder to write datasheet.toml into (the corpus root).
+    /// Folder to write govscan.toml and datasheet.toml into (the corpus root).
     #[arg(default_value = ".")]
     dir: PathBuf,
 }
@@ -79,9 +101,22 @@ struct ScanArgs {
     /// Report folder (created if missing; never scanned).
     #[arg(short, long, default_value = "govscan-report")]
     out: PathBuf,
-    /// Format of the findings file.
+    /// Format of the findings file: jsonl, csv, parquet, sarif (findings.sarif, SARIF 2.1.0),
+    /// or github (findings.jsonl, and a GitHub Actions annotation per new finding on stdout).
     #[arg(long, value_enum, default_value = "jsonl")]
     format: FindingsFormat,
+    /// Policy file (default: govscan.toml in the first scanned folder, if any).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Fail (exit 1) when this rule is broken: `hkid`, `hk_phone>10`, `hk_phone>10/1000`
+    /// (per 1,000 records), `personal_data`, `copyright`, `licence:nc`, `any`. Repeatable;
+    /// added to the config's `[fail] on`.
+    #[arg(long, value_name = "RULE")]
+    fail_on: Vec<String>,
+    /// Findings known in this baseline are reported as accepted and break no rule (default:
+    /// .govscan-baseline.json in the first scanned folder, if any).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Scan only paths matching this glob (repeatable; `*.jsonl` matches at any depth).
     #[arg(long, value_name = "GLOB")]
     include: Vec<String>,
@@ -128,6 +163,7 @@ pub fn main() -> i32 {
         Command::Scan(args) => scan(args),
         Command::Datasheet(args) => rebuild_datasheet(args),
         Command::Init(args) => init(args),
+        Command::Baseline(args) => baseline(args),
     };
     result.unwrap_or_else(|msg| {
         eprintln!("govscan: error: {msg}");
@@ -136,13 +172,68 @@ pub fn main() -> i32 {
 }
 
 fn scan(args: ScanArgs) -> Result<i32, String> {
-    let started = Instant::now();
+    run_scan(&args, None)
+}
+
+fn baseline(args: BaselineArgs) -> Result<i32, String> {
+    let target = args.baseline_out.clone().unwrap_or_else(|| {
+        args.scan
+            .paths
+            .first()
+            .filter(|p| p.is_dir())
+            .map_or_else(|| PathBuf::from(BASELINE_FILE), |d| d.join(BASELINE_FILE))
+    });
+    run_scan(&args.scan, Some(&target))
+}
+
+/// The detector specs to run: built-in or `--patterns`, less those the config disables, with
+/// its confidence floor.
+fn load_specs(args: &ScanArgs, config: &Config) -> Result<Vec<spec::DetectorSpec>, String> {
     let specs = match &args.patterns {
         Some(dir) => spec::load_dir(dir),
         None => spec::builtin_specs(),
     }
     .map_err(|e| e.to_string())?;
-    let engine = Engine::new(specs).map_err(|e| e.to_string())?;
+    let disabled: Vec<&String> = config.detectors.disable.iter().map(|d| d.get_ref()).collect();
+    let floor = config.detectors.min_confidence.as_ref().map_or(0.0, |m| *m.get_ref());
+    Ok(specs
+        .into_iter()
+        .filter(|s| !disabled.contains(&&s.id))
+        .map(|mut s| {
+            s.min_confidence = s.min_confidence.max(floor);
+            s
+        })
+        .collect())
+}
+
+/// The config: `--config`, else govscan.toml in the first scanned folder, else defaults; with
+/// the `--fail-on` rules added.
+fn load_config(args: &ScanArgs, ids: &[String]) -> Result<config::Loaded, String> {
+    let mut loaded = match args.config.clone().or_else(|| Config::find(&args.paths)) {
+        Some(path) => Config::load(&path, ids)?,
+        None => config::Loaded::default(),
+    };
+    for rule in &args.fail_on {
+        loaded.rules.push(Rule::parse(rule, ids).map_err(|e| format!("--fail-on {rule:?}: {e}"))?);
+    }
+    Ok(loaded)
+}
+
+/// Scans, writes the reports, and judges the findings; with `baseline_out`, writes them as a
+/// baseline instead of judging them against one.
+fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i32, String> {
+    let started = Instant::now();
+    // Rules and disabled detectors are checked against every id the patterns define.
+    let all_ids: Vec<String> = match &args.patterns {
+        Some(dir) => spec::load_dir(dir),
+        None => spec::builtin_specs(),
+    }
+    .map_err(|e| e.to_string())?
+    .into_iter()
+    .map(|s| s.id)
+    .collect();
+    let loaded = load_config(args, &all_ids)?;
+    let engine = Engine::new(load_specs(args, &loaded.config)?).map_err(|e| e.to_string())?;
     let key = FingerprintKey::resolve(args.key_file.as_deref()).map_err(|e| e.to_string())?;
     if let Some(n) = args.threads {
         if n == 0 {
@@ -153,13 +244,18 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let known = match (baseline_out, args.baseline.clone().or_else(|| find_baseline(&args.paths))) {
+        (None, Some(path)) => Some(Baseline::load(&path, &key.id())?),
+        _ => None,
+    };
+    let mut policy = Policy::new(loaded.rules, Allowlist::new(&loaded.config.allow)?, known);
 
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create report folder {}: {e} (choose another with --out)", args.out.display()))?;
     let out_canon = args.out.canonicalize().map_err(|e| format!("report folder {}: {e}", args.out.display()))?;
     let opts = WalkOptions {
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
+        include: [args.include.clone(), loaded.config.paths.include.clone()].concat(),
+        exclude: [args.exclude.clone(), loaded.config.paths.exclude.clone()].concat(),
         follow_symlinks: args.follow_symlinks,
         never_enter: vec![out_canon],
     };
@@ -168,16 +264,24 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     let total: u64 =
         entries.iter().map(|e| if let crate::corpus::Entry::File { size, .. } = e { *size } else { 0 }).sum();
     let bar = progress_bar(total, args.quiet);
-    let mut sink = findings::create(args.format, &args.out).map_err(|e| e.to_string())?;
+    let specs: Vec<&spec::DetectorSpec> = engine.detectors().iter().map(|d| &d.spec).collect();
+    let mut sink = findings::create(args.format, &args.out, &specs).map_err(|e| e.to_string())?;
     let mut summary = Summary::new(&key.id(), engine.detectors());
     let mut scanner = Scanner::new(&engine, &key);
     scanner.show_values = args.show_values;
     scanner.limits = OpenLimits { max_expansion: args.max_expansion };
     let mut write_error = None;
     let mut total_findings = 0u64;
+    let mut new_baseline = Baseline::new(&key.id());
     pool.install(|| {
         scanner.run(&entries, &mut summary, &bar, &mut |r| {
             total_findings += r.findings.len() as u64;
+            for f in &mut r.findings {
+                policy.judge(f);
+                if f.suppressed.is_none() {
+                    new_baseline.add(f);
+                }
+            }
             if write_error.is_none() {
                 write_error = sink.write(&r.findings).err();
             }
@@ -194,10 +298,44 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     let answers_file = args.sheet.answers.clone().or_else(|| Answers::find(&args.paths));
     write_datasheet(&summary, answers_file.as_deref(), args.sheet.title.as_deref().unwrap_or(&title), &args.out)?;
 
+    let broken = if let Some(target) = baseline_out {
+        write_json(target, &new_baseline)?;
+        eprintln!("govscan: wrote {} known finding(s) to {}", new_baseline.findings.len(), target.display());
+        Vec::new()
+    } else {
+        policy.broken(summary.files.records)
+    };
     if !args.quiet {
-        report_to_stderr(&summary, total_findings, started, &args);
+        report_to_stderr(&summary, total_findings, started, args);
+        print_table(&summary, &policy, &broken);
     }
-    Ok(if summary.files.failed > 0 { EXIT_INCOMPLETE } else { EXIT_OK })
+    Ok(if !broken.is_empty() {
+        EXIT_POLICY
+    } else if summary.files.failed > 0 {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_OK
+    })
+}
+
+fn find_baseline(paths: &[PathBuf]) -> Option<PathBuf> {
+    let candidate = paths.first().filter(|p| p.is_dir())?.join(BASELINE_FILE);
+    candidate.is_file().then_some(candidate)
+}
+
+/// A plain table of what was found and what the rules made of it, on stdout.
+fn print_table(summary: &Summary, policy: &Policy, broken: &[Broken]) {
+    println!("{:<20} {:>10} {:>8}", "detector", "findings", "files");
+    for (id, d) in &summary.detectors {
+        println!("{id:<20} {:>10} {:>8}", d.occurrences, d.files);
+    }
+    println!("accepted (allowlist or baseline): {}; new: {}", policy.accepted, policy.new_findings());
+    for rule in &policy.rules {
+        match broken.iter().find(|b| b.rule == rule.text) {
+            Some(b) => println!("rule {:?}: BROKEN ({})", rule.text, b.observed),
+            None => println!("rule {:?}: ok", rule.text),
+        }
+    }
 }
 
 fn write_datasheet(
@@ -234,12 +372,21 @@ fn rebuild_datasheet(args: DatasheetArgs) -> Result<i32, String> {
 }
 
 fn init(args: InitArgs) -> Result<i32, String> {
-    let path = args.dir.join("datasheet.toml");
-    if path.exists() {
-        return Err(format!("{} exists already; edit it, or remove it to start again", path.display()));
+    let files = [(config::FILE_NAME, config::TEMPLATE), ("datasheet.toml", datasheet::answers::TEMPLATE)];
+    let mut wrote = 0;
+    for (name, template) in files {
+        let path = args.dir.join(name);
+        if path.exists() {
+            eprintln!("govscan: {} exists already; left as it is", path.display());
+            continue;
+        }
+        std::fs::write(&path, template).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("govscan: wrote {}", path.display());
+        wrote += 1;
     }
-    std::fs::write(&path, datasheet::answers::TEMPLATE).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    eprintln!("govscan: wrote {}; fill in what you can answer, then scan again", path.display());
+    if wrote == 0 {
+        return Err("nothing written: both files exist; edit them, or remove one to start again".into());
+    }
     Ok(EXIT_OK)
 }
 

@@ -38,6 +38,14 @@ pub struct Finding {
     pub value: Option<String>,
     #[serde(default, skip_serializing_if = "is_none")]
     pub detail: Detail,
+    /// 1-based column (in characters) of the match in its line, for text; for code-scanning
+    /// reports, not the findings file.
+    #[serde(skip)]
+    pub column: Option<u64>,
+    /// Why the finding is accepted (`allowlist: …`, `baseline`), if it is: it then breaks no
+    /// fail rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
 }
 
 fn is_none(d: &Detail) -> bool {

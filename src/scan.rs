@@ -127,17 +127,18 @@ impl<'a> Scanner<'a> {
         Scanner { engine, key, show_values: false, chunk: CHUNK, max_line: MAX_LINE, limits: OpenLimits::default() }
     }
 
-    /// Scans every entry; `sink` receives each file's result in walk order.
+    /// Scans every entry; `sink` receives each file's result in walk order (after the summary
+    /// has counted it; it may mark findings as accepted).
     pub fn run(
         &self,
         entries: &[Entry],
         summary: &mut Summary,
         progress: &dyn Progress,
-        sink: &mut dyn FnMut(&FileResult),
+        sink: &mut dyn FnMut(&mut FileResult),
     ) {
         for batch in entries.chunks(BATCH) {
-            let results: Vec<FileResult> = batch.par_iter().map(|e| self.scan_entry(e, progress)).collect();
-            for r in &results {
+            let mut results: Vec<FileResult> = batch.par_iter().map(|e| self.scan_entry(e, progress)).collect();
+            for r in &mut results {
                 summary.add_file(&r.path, &r.status, &r.findings);
                 sink(r);
             }
@@ -559,9 +560,16 @@ impl<'a> Scanner<'a> {
                 fingerprint: self.key.fingerprint(&spec.id, &m.normalized),
                 value: self.show_values.then(|| String::from_utf8_lossy(&text[m.start..m.end]).into_owned()),
                 detail: m.detail.clone(),
+                column: unit.record.is_none().then(|| chars(&text[line_start..m.start]) + 1),
+                suppressed: None,
             });
         }
     }
+}
+
+/// Characters in UTF-8 `bytes` (continuation bytes are not counted).
+fn chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 
 /// A content hash as summaries keep it: 128 bits of BLAKE3, hex.

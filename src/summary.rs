@@ -453,6 +453,8 @@ mod tests {
             fingerprint: fp.into(),
             value: None,
             detail,
+            column: None,
+            suppressed: None,
         }
     }
 

@@ -42,7 +42,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 #[test]
 fn no_output_holds_a_raw_value_unless_asked() {
     let corpus = planted_corpus();
-    for format in ["jsonl", "csv", "parquet"] {
+    for format in ["jsonl", "csv", "parquet", "sarif"] {
         let out = tempfile::tempdir().unwrap();
         let assert =
             govscan().args(["scan", "--format", format, "--out"]).arg(out.path()).arg(corpus.path()).assert().code(0);

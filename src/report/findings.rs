@@ -13,12 +13,17 @@ pub enum FindingsFormat {
     Jsonl,
     Csv,
     Parquet,
+    /// SARIF 2.1.0 for code scanning (`findings.sarif`).
+    Sarif,
+    /// JSON Lines, and a GitHub Actions annotation per new finding on stdout.
+    Github,
 }
 
 impl FindingsFormat {
     pub fn file_name(self) -> &'static str {
         match self {
-            FindingsFormat::Jsonl => "findings.jsonl",
+            FindingsFormat::Jsonl | FindingsFormat::Github => "findings.jsonl",
+            FindingsFormat::Sarif => "findings.sarif",
             FindingsFormat::Csv => "findings.csv",
             FindingsFormat::Parquet => "findings.parquet",
         }
@@ -41,12 +46,19 @@ pub trait FindingsSink: Send {
     fn finish(self: Box<Self>) -> Result<(), WriteError>;
 }
 
-pub fn create(format: FindingsFormat, dir: &Path) -> Result<Box<dyn FindingsSink>, WriteError> {
+/// A sink for `format` in `dir`; `detectors` describe the rules of a SARIF file.
+pub fn create(
+    format: FindingsFormat,
+    dir: &Path,
+    detectors: &[&crate::detect::DetectorSpec],
+) -> Result<Box<dyn FindingsSink>, WriteError> {
     let path = dir.join(format.file_name());
     let shown = path.display().to_string();
     let file = File::create(&path).map_err(|source| WriteError::Io { path: shown.clone(), source })?;
     Ok(match format {
         FindingsFormat::Jsonl => Box::new(JsonlSink { out: BufWriter::new(file), path: shown }),
+        FindingsFormat::Github => Box::new(GithubSink(JsonlSink { out: BufWriter::new(file), path: shown })),
+        FindingsFormat::Sarif => Box::new(super::sarif::SarifSink::new(file, shown, detectors)?),
         FindingsFormat::Csv | FindingsFormat::Parquet => {
             Box::new(TableSink { file: Some(file), format, path: shown, rows: Columns::default(), writer: None })
         }
@@ -70,6 +82,23 @@ impl FindingsSink for JsonlSink {
 
     fn finish(mut self: Box<Self>) -> Result<(), WriteError> {
         self.out.flush().map_err(|source| WriteError::Io { path: self.path.clone(), source })
+    }
+}
+
+/// JSON Lines, and an annotation on stdout for each finding no allowlist or baseline accepts.
+struct GithubSink(JsonlSink);
+
+impl FindingsSink for GithubSink {
+    fn write(&mut self, findings: &[Finding]) -> Result<(), WriteError> {
+        let mut stdout = std::io::stdout().lock();
+        for f in findings.iter().filter(|f| f.suppressed.is_none()) {
+            let _ = writeln!(stdout, "{}", super::sarif::github_annotation(f));
+        }
+        self.0.write(findings)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), WriteError> {
+        Box::new(self.0).finish()
     }
 }
 

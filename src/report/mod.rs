@@ -1,6 +1,8 @@
-//! Reports: findings files and datasheets. Reads findings and summaries; never scans.
+//! Reports: findings files (JSON Lines, CSV, Parquet, SARIF) and datasheets. Reads findings and
+//! summaries; never scans.
 
 pub mod datasheet;
 pub mod findings;
+pub mod sarif;
 
 pub use findings::{FindingsFormat, FindingsSink, WriteError};
