@@ -1,5 +1,6 @@
 //! The command line: parses flags, builds the scan, maps outcomes to exit codes.
 
+use crate::cache::Cache;
 use crate::corpus::open::OpenLimits;
 use crate::corpus::{walk, WalkOptions};
 use crate::detect::{spec, Engine};
@@ -117,6 +118,11 @@ struct ScanArgs {
     /// .govscan-baseline.json in the first scanned folder, if any).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Reuse the last run's results for files whose path, size and modification time are
+    /// unchanged, and keep this run's for the next (default folder: .govscan-cache). Another
+    /// govscan version, detector set, confidence floor or key invalidates the cache.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = crate::cache::DEFAULT_DIR)]
+    cache: Option<PathBuf>,
     /// Scan only paths matching this glob (repeatable; `*.jsonl` matches at any depth).
     #[arg(long, value_name = "GLOB")]
     include: Vec<String>,
@@ -253,11 +259,20 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create report folder {}: {e} (choose another with --out)", args.out.display()))?;
     let out_canon = args.out.canonicalize().map_err(|e| format!("report folder {}: {e}", args.out.display()))?;
+    let mut never_enter = vec![out_canon];
+    let cache = match &args.cache {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create cache folder {}: {e}", dir.display()))?;
+            never_enter.push(dir.canonicalize().map_err(|e| format!("cache folder {}: {e}", dir.display()))?);
+            Some(Cache::open(dir, &setup_hash(&engine, &key, args)))
+        }
+        None => None,
+    };
     let opts = WalkOptions {
         include: [args.include.clone(), loaded.config.paths.include.clone()].concat(),
         exclude: [args.exclude.clone(), loaded.config.paths.exclude.clone()].concat(),
         follow_symlinks: args.follow_symlinks,
-        never_enter: vec![out_canon],
+        never_enter,
     };
     let entries = walk(&args.paths, &opts).map_err(|e| format!("{e} (check the paths and globs given)"))?;
 
@@ -267,15 +282,21 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
     let specs: Vec<&spec::DetectorSpec> = engine.detectors().iter().map(|d| &d.spec).collect();
     let mut sink = findings::create(args.format, &args.out, &specs).map_err(|e| e.to_string())?;
     let mut summary = Summary::new(&key.id(), engine.detectors());
+    let mut write_error = None;
+    let mut total_findings = 0u64;
+    let mut reused = 0u64;
+    let mut new_baseline = Baseline::new(&key.id());
     let mut scanner = Scanner::new(&engine, &key);
     scanner.show_values = args.show_values;
     scanner.limits = OpenLimits { max_expansion: args.max_expansion };
-    let mut write_error = None;
-    let mut total_findings = 0u64;
-    let mut new_baseline = Baseline::new(&key.id());
+    scanner.cache = cache.as_ref();
     pool.install(|| {
         scanner.run(&entries, &mut summary, &bar, &mut |r| {
             total_findings += r.findings.len() as u64;
+            reused += u64::from(r.cached);
+            if let Some(c) = &cache {
+                c.store(r);
+            }
             for f in &mut r.findings {
                 policy.judge(f);
                 if f.suppressed.is_none() {
@@ -298,6 +319,12 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
     let answers_file = args.sheet.answers.clone().or_else(|| Answers::find(&args.paths));
     write_datasheet(&summary, answers_file.as_deref(), args.sheet.title.as_deref().unwrap_or(&title), &args.out)?;
 
+    if let Some(c) = &cache {
+        c.save()?;
+        if !args.quiet {
+            eprintln!("govscan: {reused} file(s) unchanged since the last run, taken from the cache");
+        }
+    }
     let broken = if let Some(target) = baseline_out {
         write_json(target, &new_baseline)?;
         eprintln!("govscan: wrote {} known finding(s) to {}", new_baseline.findings.len(), target.display());
@@ -316,6 +343,15 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
     } else {
         EXIT_OK
     })
+}
+
+/// What the cache's results depend on: govscan's version, the detectors as configured, the
+/// fingerprint key and the settings that change what a file yields.
+fn setup_hash(engine: &Engine, key: &FingerprintKey, args: &ScanArgs) -> String {
+    let specs: Vec<&spec::DetectorSpec> = engine.detectors().iter().map(|d| &d.spec).collect();
+    let setup =
+        format!("{}|{specs:?}|{}|{}|{}", env!("CARGO_PKG_VERSION"), key.id(), args.show_values, args.max_expansion);
+    blake3::hash(setup.as_bytes()).to_hex().to_string()
 }
 
 fn find_baseline(paths: &[PathBuf]) -> Option<PathBuf> {

@@ -3,6 +3,7 @@
 //! "searcher": it joins the corpus (bytes, records) to the engine (matches) and hands results
 //! to a sink in a fixed order.
 
+use crate::cache::Cache;
 use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{json_values, Table};
@@ -38,6 +39,8 @@ pub struct Scanner<'a> {
     /// The longest line held whole.
     pub max_line: usize,
     pub limits: OpenLimits,
+    /// Results of unchanged files from the last run (`--cache`).
+    pub cache: Option<&'a Cache>,
 }
 
 /// Everything the scan learned about one file.
@@ -45,6 +48,12 @@ pub struct FileResult {
     pub path: String,
     pub status: FileStatus,
     pub findings: Vec<Finding>,
+    /// Size on disk as walked, and modification time when the scan began (ns since the epoch):
+    /// what the cache compares.
+    pub size: u64,
+    pub modified: Option<u128>,
+    /// Reused from the cache, not scanned in this run.
+    pub cached: bool,
 }
 
 /// Progress in on-disk bytes, reported as files and chunks finish.
@@ -124,7 +133,15 @@ struct BlockResult {
 
 impl<'a> Scanner<'a> {
     pub fn new(engine: &'a Engine, key: &'a FingerprintKey) -> Self {
-        Scanner { engine, key, show_values: false, chunk: CHUNK, max_line: MAX_LINE, limits: OpenLimits::default() }
+        Scanner {
+            engine,
+            key,
+            show_values: false,
+            chunk: CHUNK,
+            max_line: MAX_LINE,
+            limits: OpenLimits::default(),
+            cache: None,
+        }
     }
 
     /// Scans every entry; `sink` receives each file's result in walk order (after the summary
@@ -147,13 +164,20 @@ impl<'a> Scanner<'a> {
 
     fn scan_entry(&self, entry: &Entry, progress: &dyn Progress) -> FileResult {
         let (path, status) = match entry {
-            Entry::File { path, size } => return self.scan_file(path, *size, progress),
+            Entry::File { path, size } => {
+                let modified = self.cache.and_then(|_| crate::cache::modified(path));
+                if let Some(hit) = self.cache.and_then(|c| c.lookup(&display(path), *size, modified)) {
+                    progress.advance(*size);
+                    return hit;
+                }
+                return FileResult { modified, size: *size, ..self.scan_file(path, *size, progress) };
+            }
             Entry::Skipped { path, reason } => (path, FileStatus::Skipped(reason.clone())),
             Entry::Failed { path, reason } => {
                 (path, FileStatus::Failed { reason: reason.clone(), partial: FileStats::default() })
             }
         };
-        FileResult { path: display(path), status, findings: Vec::new() }
+        FileResult { path: display(path), status, findings: Vec::new(), size: 0, modified: None, cached: false }
     }
 
     /// Scans one file; never panics on bad input, which becomes a `Skipped` or `Failed` status.
@@ -170,7 +194,14 @@ impl<'a> Scanner<'a> {
             Ok(o) => o,
             Err(e) => {
                 let status = FileStatus::Failed { reason: format!("cannot open: {e}"), partial: FileStats::default() };
-                return FileResult { path: shown, status, findings: Vec::new() };
+                return FileResult {
+                    path: shown,
+                    status,
+                    findings: Vec::new(),
+                    size: 0,
+                    modified: None,
+                    cached: false,
+                };
             }
         };
         let Opened { content, compression, encoding, stored_bytes } = opened;
@@ -203,7 +234,7 @@ impl<'a> Scanner<'a> {
             Outcome::Skipped(reason) => FileStatus::Skipped(reason),
             Outcome::Failed(reason) => FileStatus::Failed { reason, partial: stats },
         };
-        FileResult { path: shown, status, findings }
+        FileResult { path: shown, status, findings, size: 0, modified: None, cached: false }
     }
 
     fn scan_bytes(

@@ -136,7 +136,7 @@ pub struct LicenceSummary {
 }
 
 /// What reading one file measured.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStats {
     pub format: String,
     /// `none`, or the compression layers outermost first (`zstd+gzip`).
@@ -161,7 +161,7 @@ pub struct FileStats {
 }
 
 /// What the scan learned about one file, ready to fold into a summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FileStatus {
     Scanned(FileStats),
     Skipped(String),

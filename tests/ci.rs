@@ -184,8 +184,9 @@ fn the_documented_ci_commands_work() {
     assert_eq!(o.status.code(), Some(1), "the HKID breaks the rule");
     assert!(out.join("findings.sarif").is_file() && out.join("datasheet.md").is_file());
     // GitLab CI: annotations off, the plain table, the report kept as an artefact.
-    assert!(doc.contains("govscan scan . --out govscan-report"));
-    let o = govscan().current_dir(repo.path()).args(["scan", ".", "--out", "govscan-report"]).output().unwrap();
+    assert!(doc.contains("govscan scan . --out govscan-report --cache"));
+    let o =
+        govscan().current_dir(repo.path()).args(["scan", ".", "--out", "govscan-report", "--cache"]).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8(o.stdout).unwrap().contains("rule \"hkid\": BROKEN"));
     // Accepting what is there today.
@@ -196,4 +197,59 @@ fn the_documented_ci_commands_work() {
     // The pre-commit hook's entry.
     let hooks = std::fs::read_to_string(manifest_dir().join(".pre-commit-hooks.yaml")).unwrap();
     assert!(hooks.contains("entry: govscan scan"), "{hooks}");
+}
+
+#[test]
+fn a_cached_rerun_reuses_results_and_notices_a_changed_file() {
+    let repo = repo();
+    let out = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let o = govscan()
+            .arg("scan")
+            .arg(repo.path())
+            .arg("--out")
+            .arg(out.path())
+            .arg("--cache")
+            .arg(cache.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        let stderr = String::from_utf8(o.stderr).unwrap();
+        let reused = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("govscan: ")?.split(" file(s) unchanged").next()?.parse::<u64>().ok());
+        (reused.unwrap_or_else(|| panic!("{stderr}")), read_findings(out.path()))
+    };
+    let (reused, first) = run(&[]);
+    assert_eq!(reused, 0);
+    let (reused, second) = run(&[]);
+    assert_eq!((reused, &second), (1, &first), "an unchanged file is taken from the cache, findings and all");
+
+    // Same size, same modification time, other content: the cache cannot tell, and says so by
+    // giving the old findings (this is what "reused" means).
+    let a = repo.path().join("data/a.jsonl");
+    let modified = std::fs::metadata(&a).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&a).unwrap().replace("9123 4567", "6123 4567");
+    std::fs::write(&a, &text).unwrap();
+    std::fs::File::options().write(true).open(&a).unwrap().set_modified(modified).unwrap();
+    let (reused, third) = run(&[]);
+    assert_eq!((reused, &third), (1, &first));
+
+    // A new modification time: the file is scanned again and its new phone number found.
+    let later = modified + std::time::Duration::from_secs(5);
+    std::fs::File::options().write(true).open(&a).unwrap().set_modified(later).unwrap();
+    let (reused, fourth) = run(&[]);
+    assert_eq!(reused, 0);
+    assert_ne!(fourth, first);
+    assert!(fourth.iter().any(|f| f["masked"] == "6123 ****"));
+
+    // Another detector set invalidates the whole cache.
+    let (reused, _) = run(&[]);
+    assert_eq!(reused, 1);
+    write(repo.path(), "govscan.toml", "[detectors]\ndisable = [\"email\"]\n");
+    let (reused, fifth) = run(&[]);
+    assert_eq!(reused, 0, "a changed detector set is a different setup");
+    assert!(fifth.iter().all(|f| f["detector"] != "email"));
 }
