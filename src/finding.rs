@@ -48,6 +48,31 @@ pub struct Finding {
     pub suppressed: Option<String>,
 }
 
+#[cfg(test)]
+impl Finding {
+    /// A finding for tests of what consumes findings: line 1, confidence 0.9.
+    pub fn example(path: &str, detector: &str, category: Category, fingerprint: &str, detail: Detail) -> Finding {
+        Finding {
+            path: path.into(),
+            line: 1,
+            record: None,
+            field: None,
+            start: 0,
+            end: 1,
+            offset: 0,
+            detector: detector.into(),
+            category,
+            confidence: 0.9,
+            masked: format!("{fingerprint}***"),
+            fingerprint: fingerprint.into(),
+            value: None,
+            detail,
+            column: None,
+            suppressed: None,
+        }
+    }
+}
+
 fn is_none(d: &Detail) -> bool {
     *d == Detail::None
 }

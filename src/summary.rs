@@ -438,24 +438,7 @@ mod tests {
         } else {
             Category::PersonalData
         };
-        Finding {
-            path: path.into(),
-            line,
-            record: None,
-            field: None,
-            start: 0,
-            end: 1,
-            offset: 0,
-            detector: detector.into(),
-            category,
-            confidence: 0.9,
-            masked: format!("{fp}***"),
-            fingerprint: fp.into(),
-            value: None,
-            detail,
-            column: None,
-            suppressed: None,
-        }
+        Finding { line, ..Finding::example(path, detector, category, fp, detail) }
     }
 
     fn scanned(lines: u64) -> FileStatus {

@@ -89,41 +89,34 @@ impl Skim<'_, '_> {
     }
 
     fn object(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.i += 1;
-        self.ws();
-        if self.eat(b'}') {
-            return Some(());
-        }
-        loop {
-            self.ws();
-            self.string(false)?;
-            self.ws();
-            self.expect(b':')?;
-            self.value(depth)?;
-            self.ws();
-            if !self.eat(b',') {
-                return self.expect(b'}');
-            }
-        }
+        self.container(depth, b'}', |p, depth| {
+            p.ws();
+            p.string(false)?;
+            p.ws();
+            p.expect(b':')?;
+            p.value(depth)
+        })
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
+        self.container(depth, b']', Skim::value)
+    }
+
+    /// An object or array at the cursor: members separated by commas up to `close`.
+    fn container(&mut self, depth: usize, close: u8, member: impl Fn(&mut Self, usize) -> Option<()>) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
         self.i += 1;
         self.ws();
-        if self.eat(b']') {
+        if self.eat(close) {
             return Some(());
         }
         loop {
-            self.value(depth)?;
+            member(self, depth)?;
             self.ws();
             if !self.eat(b',') {
-                return self.expect(b']');
+                return self.expect(close);
             }
         }
     }
@@ -356,18 +349,7 @@ mod tests {
 
     /// `s` as Python's `json.dumps` writes it: every non-ASCII character escaped.
     fn ensure_ascii(s: &str) -> String {
-        let mut out = String::new();
-        for c in serde_json::to_string(s).unwrap().chars() {
-            if c.is_ascii() {
-                out.push(c);
-            } else {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{u:04x}"));
-                }
-            }
-        }
-        out
+        crate::detect::prefilter::json_escaped(&serde_json::to_string(s).unwrap())
     }
 
     proptest! {

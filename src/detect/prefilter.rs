@@ -449,9 +449,10 @@ fn literal_forms(literal: &str) -> Result<Vec<String>, String> {
     Ok(forms)
 }
 
-/// `s` with every non-ASCII character as a JSON `\uXXXX` escape (lower-case hex; the literal
-/// search ignores ASCII case, so upper-case escapes match too).
-fn json_escaped(s: &str) -> String {
+/// `s` with every non-ASCII character as a JSON `\uXXXX` escape (lower-case hex, as Python's
+/// `json.dumps` writes them; the literal search ignores ASCII case, so upper-case escapes
+/// match too).
+pub fn json_escaped(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 2);
     for c in s.chars() {
         if c.is_ascii() {

@@ -152,24 +152,7 @@ mod tests {
     }
 
     fn finding(detector: &str, category: Category, detail: Detail) -> Finding {
-        Finding {
-            path: "a".into(),
-            line: 1,
-            record: None,
-            field: None,
-            start: 0,
-            end: 1,
-            offset: 0,
-            detector: detector.into(),
-            category,
-            confidence: 0.9,
-            masked: "x".into(),
-            fingerprint: "f".into(),
-            value: None,
-            detail,
-            column: None,
-            suppressed: None,
-        }
+        Finding::example("a", detector, category, "f", detail)
     }
 
     #[test]
