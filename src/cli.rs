@@ -261,6 +261,11 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
     let out_canon = args.out.canonicalize().map_err(|e| format!("report folder {}: {e}", args.out.display()))?;
     let mut never_enter = vec![out_canon];
     let cache = match &args.cache {
+        Some(_) if args.show_values => {
+            return Err(
+                "--cache with --show-values would keep raw values in the cache folder; use one or the other".into()
+            )
+        }
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create cache folder {}: {e}", dir.display()))?;
             never_enter.push(dir.canonicalize().map_err(|e| format!("cache folder {}: {e}", dir.display()))?);

@@ -245,6 +245,11 @@ fn a_cached_rerun_reuses_results_and_notices_a_changed_file() {
     assert_ne!(fourth, first);
     assert!(fourth.iter().any(|f| f["masked"] == "6123 ****"));
 
+    // Raw values never reach the cache.
+    let mut cmd = govscan();
+    cmd.arg("scan").arg(repo.path()).arg("--out").arg(out.path()).arg("--cache").arg(cache.path());
+    assert_eq!(cmd.arg("--show-values").output().unwrap().status.code(), Some(2));
+
     // Another detector set invalidates the whole cache.
     let (reused, _) = run(&[]);
     assert_eq!(reused, 1);
