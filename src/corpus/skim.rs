@@ -194,10 +194,9 @@ impl Skim<'_, '_> {
                 }
                 0x00..=0x1F => return None,
                 b'\\' => {
-                    let cp = self.escape()?;
+                    let (cp, unit) = self.escape()?;
                     if count {
                         self.scripts.count_code_point(cp);
-                        let unit = self.s.get(at + 2..at + 6).and_then(hex4);
                         self.code_point(at, cp, unit);
                     }
                 }
@@ -221,12 +220,12 @@ impl Skim<'_, '_> {
     }
 
     /// The character an escape stands for (a control character for `\n` and the like, which
-    /// no script counts).
-    fn escape(&mut self) -> Option<u32> {
+    /// no script counts), and its first UTF-16 unit when the escape is a `\uXXXX`.
+    fn escape(&mut self) -> Option<(u32, Option<u32>)> {
         let kind = *self.s.get(self.i + 1)?;
         if kind != b'u' {
             self.i += 2;
-            return matches!(kind, b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't').then_some(0);
+            return matches!(kind, b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't').then_some((0, None));
         }
         let high = hex4(self.s.get(self.i + 2..self.i + 6)?)?;
         self.i += 6;
@@ -241,10 +240,10 @@ impl Skim<'_, '_> {
                     return None;
                 }
                 self.i += 6;
-                Some(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                Some((0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00), Some(high)))
             }
             0xDC00..=0xDFFF => None,
-            cp => Some(cp),
+            cp => Some((cp, Some(cp))),
         }
     }
 }
