@@ -106,7 +106,8 @@ struct ScanArgs {
     /// or github (findings.jsonl, and a GitHub Actions annotation per new finding on stdout).
     #[arg(long, value_enum, default_value = "jsonl")]
     format: FindingsFormat,
-    /// Policy file (default: govscan.toml in the first scanned folder, if any).
+    /// Policy file (default: govscan.toml in the first scanned folder, else in the current
+    /// folder, if any).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Fail (exit 1) when this rule is broken: `hkid`, `hk_phone>10`, `hk_phone>10/1000`
@@ -115,7 +116,7 @@ struct ScanArgs {
     #[arg(long, value_name = "RULE")]
     fail_on: Vec<String>,
     /// Findings known in this baseline are reported as accepted and break no rule (default:
-    /// .govscan-baseline.json in the first scanned folder, if any).
+    /// .govscan-baseline.json in the first scanned folder, else in the current folder, if any).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     /// Reuse the last run's results for files whose path, size and modification time are
@@ -360,8 +361,7 @@ fn setup_hash(engine: &Engine, key: &FingerprintKey, args: &ScanArgs) -> String 
 }
 
 fn find_baseline(paths: &[PathBuf]) -> Option<PathBuf> {
-    let candidate = paths.first().filter(|p| p.is_dir())?.join(BASELINE_FILE);
-    candidate.is_file().then_some(candidate)
+    config::find_beside(paths, BASELINE_FILE)
 }
 
 /// A plain table of what was found and what the rules made of it, on stdout.

@@ -194,9 +194,14 @@ fn the_documented_ci_commands_work() {
     govscan().current_dir(repo.path()).args(["baseline", ".", "--out", "govscan-report", "-q"]).assert().code(0);
     let o = govscan().current_dir(repo.path()).args(["scan", ".", "--out", "govscan-report", "-q"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    // The pre-commit hook's entry.
+    // The pre-commit hook's entry, given the staged files: the repository's govscan.toml
+    // still applies (found in the current folder), the baseline too.
     let hooks = std::fs::read_to_string(manifest_dir().join(".pre-commit-hooks.yaml")).unwrap();
-    assert!(hooks.contains("entry: govscan scan"), "{hooks}");
+    assert!(hooks.contains("entry: govscan scan --quiet --out .govscan-report"), "{hooks}");
+    let hook = ["scan", "--quiet", "--out", ".govscan-report", "data/a.jsonl"];
+    govscan().current_dir(repo.path()).args(hook).assert().code(0);
+    std::fs::remove_file(repo.path().join(".govscan-baseline.json")).unwrap();
+    govscan().current_dir(repo.path()).args(hook).assert().code(1);
 }
 
 #[test]

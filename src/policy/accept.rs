@@ -31,13 +31,23 @@ impl Allowlist {
     /// Why `f` is accepted, if an entry accepts it.
     pub fn accepts(&self, f: &Finding) -> Option<String> {
         self.entries.iter().find_map(|(glob, e)| {
-            let path_ok = glob.as_ref().is_none_or(|g| g.is_match(&f.path));
+            let path_ok = glob.as_ref().is_none_or(|g| g.is_match(normal(&f.path)));
             let detector_ok = e.detector.as_ref().is_none_or(|d| *d == f.detector);
             let fingerprint_ok = e.fingerprint.as_ref().is_none_or(|fp| fp.eq_ignore_ascii_case(&f.fingerprint));
             (path_ok && detector_ok && fingerprint_ok)
                 .then(|| format!("allowlist: {}", e.reason.as_deref().unwrap_or("accepted in govscan.toml")))
         })
     }
+}
+
+/// A reported path as baselines and allowlists compare it: `./data/a.jsonl` (a scan of `.`)
+/// and `data/a.jsonl` (a pre-commit hook given the file) are one file.
+fn normal(path: &str) -> &str {
+    let mut p = path;
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    p
 }
 
 /// Known findings, written by `govscan baseline`.
@@ -61,19 +71,21 @@ pub struct Known {
     pub line: u64,
 }
 
+impl Known {
+    /// `f` as a baseline keeps it, at line 0 (the smallest, for range lookups).
+    fn of(f: &Finding) -> Known {
+        let (detector, fingerprint) = (f.detector.clone(), f.fingerprint.clone());
+        Known { path: normal(&f.path).to_string(), detector, fingerprint, line: 0 }
+    }
+}
+
 impl Baseline {
     pub fn new(key_id: &str) -> Baseline {
         Baseline { schema_version: 1, key_id: key_id.to_string(), findings: BTreeSet::new() }
     }
 
     pub fn add(&mut self, f: &Finding) {
-        let known = Known {
-            path: f.path.clone(),
-            detector: f.detector.clone(),
-            fingerprint: f.fingerprint.clone(),
-            line: f.line,
-        };
-        self.findings.insert(known);
+        self.findings.insert(Known { line: f.line, ..Known::of(f) });
     }
 
     pub fn load(path: &Path, key_id: &str) -> Result<Baseline, String> {
@@ -93,8 +105,7 @@ impl Baseline {
 
     /// Whether `f` was known when the baseline was written (same path, detector and value).
     pub fn knows(&self, f: &Finding) -> bool {
-        let probe =
-            Known { path: f.path.clone(), detector: f.detector.clone(), fingerprint: f.fingerprint.clone(), line: 0 };
+        let probe = Known::of(f);
         self.findings
             .range(&probe..)
             .next()

@@ -73,10 +73,10 @@ pub struct Loaded {
 }
 
 impl Config {
-    /// `govscan.toml` in the first scanned folder, if there is one.
+    /// `govscan.toml` in the first scanned folder, else in the current folder (where a
+    /// pre-commit hook runs, given files), if there is one.
     pub fn find(paths: &[PathBuf]) -> Option<PathBuf> {
-        let candidate = paths.first().filter(|p| p.is_dir())?.join(FILE_NAME);
-        candidate.is_file().then_some(candidate)
+        find_beside(paths, FILE_NAME)
     }
 
     /// Reads and checks a config; `detectors` are the ids the engine knows.
@@ -125,6 +125,12 @@ impl Config {
         }
         Ok(Loaded { config, rules, path: None })
     }
+}
+
+/// `name` in the first scanned folder, else in the current folder, if it is a file there.
+pub fn find_beside(paths: &[PathBuf], name: &str) -> Option<PathBuf> {
+    let in_root = paths.first().filter(|p| p.is_dir()).map(|d| d.join(name));
+    in_root.into_iter().chain([PathBuf::from(name)]).find(|p| p.is_file())
 }
 
 /// The 1-based line of byte `pos` in `text`.
