@@ -86,15 +86,6 @@ impl Cache {
         cache
     }
 
-    /// Files the cache holds from the last run.
-    pub fn len(&self) -> usize {
-        self.old.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.old.is_empty()
-    }
-
     /// The last run's result for `path` (as reports show it), if the file is unchanged.
     pub fn lookup(&self, path: &str, size: u64, modified: Option<u128>) -> Option<FileResult> {
         let r = self.old.get(path)?;

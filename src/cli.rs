@@ -193,24 +193,19 @@ fn baseline(args: BaselineArgs) -> Result<i32, String> {
     run_scan(&args.scan, Some(&target))
 }
 
-/// The detector specs to run: built-in or `--patterns`, less those the config disables, with
-/// its confidence floor.
-fn load_specs(args: &ScanArgs, config: &Config) -> Result<Vec<spec::DetectorSpec>, String> {
-    let specs = match &args.patterns {
-        Some(dir) => spec::load_dir(dir),
-        None => spec::builtin_specs(),
-    }
-    .map_err(|e| e.to_string())?;
+/// The detector specs to run: those defined (built-in or `--patterns`), less those the config
+/// disables, with its confidence floor.
+fn configured(specs: Vec<spec::DetectorSpec>, config: &Config) -> Vec<spec::DetectorSpec> {
     let disabled: Vec<&String> = config.detectors.disable.iter().map(|d| d.get_ref()).collect();
     let floor = config.detectors.min_confidence.as_ref().map_or(0.0, |m| *m.get_ref());
-    Ok(specs
+    specs
         .into_iter()
         .filter(|s| !disabled.contains(&&s.id))
         .map(|mut s| {
             s.min_confidence = s.min_confidence.max(floor);
             s
         })
-        .collect())
+        .collect()
 }
 
 /// The config: `--config`, else govscan.toml in the first scanned folder, else defaults; with
@@ -230,17 +225,15 @@ fn load_config(args: &ScanArgs, ids: &[String]) -> Result<config::Loaded, String
 /// baseline instead of judging them against one.
 fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i32, String> {
     let started = Instant::now();
-    // Rules and disabled detectors are checked against every id the patterns define.
-    let all_ids: Vec<String> = match &args.patterns {
+    let specs = match &args.patterns {
         Some(dir) => spec::load_dir(dir),
         None => spec::builtin_specs(),
     }
-    .map_err(|e| e.to_string())?
-    .into_iter()
-    .map(|s| s.id)
-    .collect();
+    .map_err(|e| e.to_string())?;
+    // Rules and disabled detectors are checked against every id the patterns define.
+    let all_ids: Vec<String> = specs.iter().map(|s| s.id.clone()).collect();
     let loaded = load_config(args, &all_ids)?;
-    let engine = Engine::new(load_specs(args, &loaded.config)?).map_err(|e| e.to_string())?;
+    let engine = Engine::new(configured(specs, &loaded.config)).map_err(|e| e.to_string())?;
     let key = FingerprintKey::resolve(args.key_file.as_deref()).map_err(|e| e.to_string())?;
     if let Some(n) = args.threads {
         if n == 0 {
