@@ -68,8 +68,6 @@ pub struct AllowEntry {
 pub struct Loaded {
     pub config: Config,
     pub rules: Vec<Rule>,
-    /// Where it came from, for messages.
-    pub path: Option<PathBuf>,
 }
 
 impl Config {
@@ -82,9 +80,7 @@ impl Config {
     /// Reads and checks a config; `detectors` are the ids the engine knows.
     pub fn load(path: &Path, detectors: &[String]) -> Result<Loaded, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut loaded = Config::parse(&text, detectors).map_err(|e| format!("{}: {e}", path.display()))?;
-        loaded.path = Some(path.to_path_buf());
-        Ok(loaded)
+        Config::parse(&text, detectors).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     pub fn parse(text: &str, detectors: &[String]) -> Result<Loaded, String> {
@@ -123,7 +119,7 @@ impl Config {
                 globset::Glob::new(g).map_err(|e| format!("{which}: path {g:?}: {e}"))?;
             }
         }
-        Ok(Loaded { config, rules, path: None })
+        Ok(Loaded { config, rules })
     }
 }
 
