@@ -480,7 +480,7 @@ impl<'a> Scanner<'a> {
         let mut line_start = 0;
         // A line's findings wait here until the whole line has parsed as JSON.
         let mut found = Collected::default();
-        for (index, line) in block.split(|&b| b == b'\n').enumerate() {
+        for (index, line) in lines(block).enumerate() {
             let line_no = index as u64 + 1;
             let here = offset + line_start as u64;
             line_start += line.len() + 1;
@@ -596,6 +596,18 @@ impl<'a> Scanner<'a> {
             });
         }
     }
+}
+
+/// The lines of `block` split at `\n` (as `split` would, with the last line possibly empty),
+/// found with memchr rather than a byte at a time.
+fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', block).map(Some).chain([None]).map(move |nl| {
+        let end = nl.unwrap_or(block.len());
+        let line = &block[start..end];
+        start = end + 1;
+        line
+    })
 }
 
 /// Characters in UTF-8 `bytes` (continuation bytes are not counted).

@@ -64,15 +64,30 @@ impl ScriptCounts {
         c
     }
 
+    /// Han first and inline: escaped Chinese text calls this for every character.
+    #[inline(always)]
     pub fn count_code_point(&mut self, cp: u32) {
+        if (0x4E00..=0x9FFF).contains(&cp) {
+            self.han(cp);
+        } else {
+            self.count_other(cp);
+        }
+    }
+
+    #[inline(always)]
+    fn han(&mut self, cp: u32) {
+        self.han += 1;
+        let (trad, simp) = markers();
+        if trad.contains(cp) {
+            self.traditional_markers += 1;
+        } else if simp.contains(cp) {
+            self.simplified_markers += 1;
+        }
+    }
+
+    fn count_other(&mut self, cp: u32) {
         if (0x4E00..=0x9FFF).contains(&cp) || (0x3400..=0x4DBF).contains(&cp) || (0x20000..=0x2FFFF).contains(&cp) {
-            self.han += 1;
-            let (trad, simp) = markers();
-            if trad.contains(cp) {
-                self.traditional_markers += 1;
-            } else if simp.contains(cp) {
-                self.simplified_markers += 1;
-            }
+            self.han(cp);
         } else if (0x00C0..=0x024F).contains(&cp) || (0xFF21..=0xFF3A).contains(&cp) || (0xFF41..=0xFF5A).contains(&cp)
         {
             // Accented and full-width Latin letters.

@@ -127,6 +127,7 @@ impl Literals {
     }
 
     /// Whether some form starts with an escape of this UTF-16 unit.
+    #[inline]
     pub fn starts_escape(&self, unit: u32) -> bool {
         self.escaped_units.get(unit as usize / 64).is_some_and(|w| w & (1 << (unit % 64)) != 0)
     }
@@ -157,13 +158,30 @@ fn case_spellings(anchor: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// The value of four hex digits.
+/// The value of four hex digits. Escaped JSON has one per character, so this is a table
+/// lookup rather than a parse.
+#[inline]
 pub fn hex_unit(h: &[u8]) -> Option<u32> {
-    if h.len() != 4 {
-        return None;
-    }
-    h.iter().try_fold(0u32, |v, &b| Some(v << 4 | (b as char).to_digit(16)?))
+    let &[a, b, c, d] = h else { return None };
+    let v = |x: u8| u32::from(HEX[x as usize]);
+    ((v(a) | v(b) | v(c) | v(d)) < 0x10).then(|| v(a) << 12 | v(b) << 8 | v(c) << 4 | v(d))
 }
+
+/// Each byte's hex value, or 0x100 for a byte that is not a hex digit.
+static HEX: [u16; 256] = {
+    let mut t = [0x100u16; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            x @ b'0'..=b'9' => (x - b'0') as u16,
+            x @ b'a'..=b'f' => (x - b'a' + 10) as u16,
+            x @ b'A'..=b'F' => (x - b'A' + 10) as u16,
+            _ => 0x100,
+        };
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -196,5 +214,17 @@ mod tests {
         assert_eq!(found(&forms, "版權 \\u7248\\u6B0A"), [(0, 3), (7, 3)]);
         assert_eq!(found(&forms, "acc bycc BY"), [(1, 4), (6, 4)]);
         assert_eq!(found(&forms, "copyrigh c0pyright"), [(0, 1)]);
+    }
+
+    #[test]
+    fn hex_units_read_either_case_and_refuse_other_bytes() {
+        assert_eq!(hex_unit(b"7248"), Some(0x7248));
+        assert_eq!(hex_unit(b"fF0a"), Some(0xFF0A));
+        for bad in [&b"12g4"[..], b"123", b"12345", b" 123", b"\\u12"] {
+            assert_eq!(hex_unit(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        for b in 0..=255u8 {
+            assert_eq!(hex_unit(&[b'0', b'0', b'0', b]), (b as char).to_digit(16), "{b}");
+        }
     }
 }

@@ -9,7 +9,8 @@
 //! with a match would be a finding lost, and the tests check that none is.
 
 use super::fold::sources_of;
-use super::literals::{hex_unit, Literals};
+pub use super::literals::hex_unit;
+use super::literals::Literals;
 use super::spec::PrefilterSpec;
 use std::collections::BTreeMap;
 
@@ -212,6 +213,7 @@ impl<'p> CharTracker<'p> {
 
     /// No digit run is under way: characters that are not digits, escapes or full-width forms
     /// change nothing.
+    #[inline]
     pub fn is_idle(&self) -> bool {
         self.state.is_idle()
     }
@@ -241,6 +243,7 @@ impl<'p> CharTracker<'p> {
         }
     }
 
+    #[inline]
     fn escaped_literals(&self, text: &[u8], i: usize, unit: u32, f: &mut impl FnMut(Hit)) {
         let literals = &self.prefilter.literals;
         if literals.starts_escape(unit) {
@@ -259,8 +262,18 @@ impl<'p> CharTracker<'p> {
         c.len
     }
 
+    /// Whether `code_point` could do anything with this character: it is a digit or a
+    /// full-width letter, a digit run is under way, or it is an escape some literal starts with.
+    #[inline(always)]
+    pub fn wants(&self, cp: u32, unit: Option<u32>) -> bool {
+        !self.is_idle()
+            || matches!(cp, 0x30..=0x39 | 0xFF10..=0xFF5A)
+            || unit.is_some_and(|u| self.prefilter.literals.starts_escape(u))
+    }
+
     /// Takes a decoded character at `i` into account, for a reader that decodes anyway (the
     /// skim): `unit` is the first UTF-16 unit when the character is written as an escape.
+    #[inline]
     pub fn code_point(&mut self, text: &[u8], i: usize, cp: u32, unit: Option<u32>, f: &mut impl FnMut(Hit)) {
         if let Some(unit) = unit {
             self.escaped_literals(text, i, unit, f);
@@ -308,6 +321,7 @@ struct Runs {
 }
 
 impl Runs {
+    #[inline]
     fn is_idle(&self) -> bool {
         self.run == 0 && self.prev == 0
     }
