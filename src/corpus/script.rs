@@ -3,7 +3,6 @@
 //! scripts. A count, not language identification: it tells a reader what the text is made of.
 
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 
 /// Frequent characters written differently in Traditional and Simplified Chinese: position i of
 /// one list is the counterpart of position i of the other.
@@ -104,23 +103,30 @@ impl ScriptCounts {
 struct HanSet([u64; 0x5200 / 64]);
 
 impl HanSet {
-    fn of(chars: &str) -> HanSet {
-        let mut set = HanSet([0; 0x5200 / 64]);
-        for cp in chars.chars().map(|c| c as u32 - 0x4E00) {
-            set.0[cp as usize / 64] |= 1 << (cp % 64);
+    /// Built at compile time: escaped Chinese text asks about every character. Every marker is
+    /// a three-byte UTF-8 sequence (the tests check that each lies in the block).
+    const fn of(chars: &str) -> HanSet {
+        let (mut set, b, mut i) = (HanSet([0; 0x5200 / 64]), chars.as_bytes(), 0);
+        while i + 2 < b.len() {
+            let cp = ((b[i] as u32 & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F);
+            let at = cp - 0x4E00;
+            set.0[at as usize / 64] |= 1 << (at % 64);
+            i += 3;
         }
         set
     }
 
+    #[inline(always)]
     fn contains(&self, cp: u32) -> bool {
         let Some(i) = cp.checked_sub(0x4E00).filter(|&i| i < 0x5200) else { return false };
         self.0[i as usize / 64] & (1 << (i % 64)) != 0
     }
 }
 
+static MARKERS: (HanSet, HanSet) = (HanSet::of(TRADITIONAL), HanSet::of(SIMPLIFIED));
+
 fn markers() -> &'static (HanSet, HanSet) {
-    static SETS: OnceLock<(HanSet, HanSet)> = OnceLock::new();
-    SETS.get_or_init(|| (HanSet::of(TRADITIONAL), HanSet::of(SIMPLIFIED)))
+    &MARKERS
 }
 
 #[cfg(test)]
@@ -141,6 +147,11 @@ mod tests {
             assert!((0x4E00..0xA000).contains(&(c as u32)), "{c}");
         }
         assert!(markers().0.contains('們' as u32) && !markers().0.contains('们' as u32));
+        // The sets built at compile time hold each marker and nothing else.
+        for (list, set) in [(TRADITIONAL, &markers().0), (SIMPLIFIED, &markers().1)] {
+            let members = (0x4E00..0xA000).filter(|&cp| set.contains(cp)).collect::<std::collections::BTreeSet<_>>();
+            assert_eq!(members, list.chars().map(|c| c as u32).collect());
+        }
     }
 
     #[test]

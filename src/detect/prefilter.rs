@@ -9,8 +9,8 @@
 //! with a match would be a finding lost, and the tests check that none is.
 
 use super::fold::sources_of;
-pub use super::literals::hex_unit;
 use super::literals::Literals;
+pub use super::literals::{hex_digits, hex_unit};
 use super::spec::PrefilterSpec;
 use std::collections::BTreeMap;
 
@@ -260,6 +260,22 @@ impl<'p> CharTracker<'p> {
         }
         self.class(text, i, c.class, c.fold_letter, f);
         c.len
+    }
+
+    /// Takes the ASCII digits `text[start..end]` into account in one step, for a reader that
+    /// needs only the union of what is flagged (the skim): a run's detectors only grow as it
+    /// lengthens, so what it flags is reported once, at its last digit.
+    pub fn ascii_digits(&mut self, text: &[u8], start: usize, end: usize, f: &mut impl FnMut(Hit)) {
+        debug_assert!(start < end && text[start..end].iter().all(u8::is_ascii_digit));
+        let p = self.prefilter;
+        if self.state.run == 0 {
+            self.state.after_letter = letter_before(text, start);
+        }
+        self.state.run += end - start;
+        self.state.last_was_digit = true;
+        if self.state.run >= p.min_plain || self.state.prev + self.state.run >= p.min_gapped {
+            p.digit_hit(&mut self.state, end - 1, f);
+        }
     }
 
     /// Whether `code_point` could do anything with this character: it is a digit or a
