@@ -6,7 +6,7 @@
 use crate::cache::Cache;
 use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
-use crate::corpus::records::{json_values, Table};
+use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
 use crate::corpus::script::ScriptCounts;
 use crate::corpus::skim::skim_json;
 use crate::corpus::{parquet, Entry, Format};
@@ -390,23 +390,17 @@ impl<'a> Scanner<'a> {
         // What each column name means to the detectors, worked out once.
         let contexts: Vec<FieldName<'static>> =
             table.headers().iter().map(|h| FieldName::Known(self.engine.field_context(h))).collect();
-        let mut rows = Vec::new();
+        let mut batch = Batch::default();
         let failure = loop {
-            let read = table.read_rows(TABLE_BATCH, &mut rows);
+            let read = table.read_batch(TABLE_BATCH, &mut batch);
             let headers = table.headers();
             // Rows are read in order and scanned in parallel slices; results join in order.
-            let parts: Vec<Collected> = rows
+            let parts: Vec<Collected> = batch
+                .rows()
                 .par_chunks(1024)
-                .map(|slice| {
-                    let (mut found, mut matches) = (Collected::default(), Vec::new());
-                    for row in slice {
-                        for (i, (column, cell)) in row.cells(headers).enumerate() {
-                            let name = contexts.get(i).copied().unwrap_or(FieldName::None);
-                            let (line, offset, record) = (row.line, row.offset, Some(row.row));
-                            let unit = Unit { line, offset, record, field: Some(column), name };
-                            self.scan_cell(path, cell, unit, &mut matches, &mut found);
-                        }
-                    }
+                .map(|rows| {
+                    let mut found = Collected::default();
+                    self.scan_rows(path, &batch, rows, (headers, &contexts), &mut found);
                     found
                 })
                 .collect();
@@ -414,9 +408,10 @@ impl<'a> Scanner<'a> {
                 out.findings.extend(part.findings);
                 out.scripts.add(&part.scripts);
             }
+            let rows = batch.rows();
             stats.records += rows.len() as u64;
             stats.lines = rows.last().map_or(stats.lines, |r| r.line);
-            stats.bytes += rows.iter().flat_map(|r| r.cells(headers)).map(|(_, c)| c.len() as u64).sum::<u64>();
+            stats.bytes += batch.cell_bytes();
             match read {
                 Err(e) => break Some(format!("{} parse failed after {} rows: {e}", format.name(), stats.records)),
                 Ok(()) if rows.len() < TABLE_BATCH => break None,
@@ -424,6 +419,48 @@ impl<'a> Scanner<'a> {
             }
         };
         failure.map_or(Outcome::Done, Outcome::Failed)
+    }
+
+    /// Scans consecutive rows of a batch: one prefilter pass over their text, then the flagged
+    /// detectors on each cell a hit lies in. `columns` are the column names and what each
+    /// means to the detectors.
+    fn scan_rows(
+        &self,
+        path: &str,
+        batch: &Batch,
+        rows: &[RowMeta],
+        columns: (&[String], &[FieldName]),
+        out: &mut Collected,
+    ) {
+        let (base, text) = batch.text_of(rows);
+        out.scripts.add(&ScriptCounts::count(text));
+        let prefilter = self.engine.prefilter();
+        let mut hits = Vec::new();
+        prefilter.hits(text, &mut hits);
+        let mut hits = hits.into_iter().peekable();
+        let mut matches = Vec::new();
+        for row in rows {
+            for (i, start, cell) in batch.cells(row) {
+                let end = start - base + cell.len();
+                let mut only = prefilter.always();
+                while let Some(hit) = hits.next_if(|h| h.pos <= end) {
+                    only = only.union(hit.detectors);
+                }
+                if only.is_empty() {
+                    continue;
+                }
+                let unit = Unit {
+                    line: row.line,
+                    offset: row.offset,
+                    record: Some(row.row),
+                    field: Some(column_name(columns.0, i)),
+                    name: columns.1.get(i).copied().unwrap_or(FieldName::None),
+                };
+                matches.clear();
+                self.engine.scan_field_in(cell, ContextScope::Line, unit.name, only, &mut matches);
+                self.emit(path, cell, unit, &matches, &mut out.findings);
+            }
+        }
     }
 
     fn scan_parquet(&self, path: &str, file: &std::fs::File, stats: &mut FileStats, out: &mut Collected) -> Outcome {

@@ -148,18 +148,69 @@ pub struct Table<R: Read> {
     pub rows: u64,
 }
 
-/// A row read ahead, owning its cells, so batches of rows can be scanned in parallel.
-pub struct RowBuf {
-    pub row: u64,
-    pub line: u64,
-    pub offset: u64,
+/// Ends each cell in a `Batch`'s text: an ASCII control character that no literal holds and
+/// that ends a digit run, so one prefilter pass over the batch flags each cell as a pass over
+/// that cell alone would.
+pub const CELL_END: u8 = 0x1F;
+
+/// Rows read ahead, so they can be scanned in parallel: the text of every cell, one after
+/// another, each followed by `CELL_END`. Reused from batch to batch, so reading a row
+/// allocates nothing.
+#[derive(Default)]
+pub struct Batch {
+    text: Vec<u8>,
+    /// Where each cell's text ends in `text`.
+    ends: Vec<usize>,
+    rows: Vec<RowMeta>,
     record: csv::ByteRecord,
 }
 
-impl RowBuf {
-    /// The row's cells with their column names.
-    pub fn cells<'a>(&'a self, headers: &'a [String]) -> impl Iterator<Item = (&'a str, &'a [u8])> {
-        self.record.iter().enumerate().map(|(i, cell)| (headers.get(i).map_or("(extra column)", String::as_str), cell))
+/// The name of column `i` of a table with these headers.
+pub fn column_name(headers: &[String], i: usize) -> &str {
+    headers.get(i).map_or("(extra column)", String::as_str)
+}
+
+/// Where a row of a `Batch` came from, and which of its cells are the row's.
+pub struct RowMeta {
+    pub row: u64,
+    pub line: u64,
+    pub offset: u64,
+    cells: std::ops::Range<usize>,
+}
+
+impl Batch {
+    pub fn rows(&self) -> &[RowMeta] {
+        &self.rows
+    }
+
+    /// The text of `rows` (consecutive rows of this batch) with each cell's `CELL_END`, and
+    /// where it starts in the batch's text.
+    pub fn text_of(&self, rows: &[RowMeta]) -> (usize, &[u8]) {
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return (0, &[]) };
+        let start = self.cell_start(first.cells.start);
+        let end = if last.cells.is_empty() { start } else { self.ends[last.cells.end - 1] + 1 };
+        (start, &self.text[start..end])
+    }
+
+    /// The row's cells as (column index, where the cell starts in the batch's text, its text).
+    pub fn cells<'a>(&'a self, row: &RowMeta) -> impl Iterator<Item = (usize, usize, &'a [u8])> + 'a {
+        row.cells.clone().enumerate().map(|(column, i)| {
+            let start = self.cell_start(i);
+            (column, start, &self.text[start..self.ends[i]])
+        })
+    }
+
+    /// Bytes of cell text (not counting the `CELL_END`s).
+    pub fn cell_bytes(&self) -> u64 {
+        (self.text.len() - self.ends.len()) as u64
+    }
+
+    fn cell_start(&self, i: usize) -> usize {
+        if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] + 1
+        }
     }
 }
 
@@ -168,17 +219,24 @@ impl<R: Read> Table<R> {
         &self.headers
     }
 
-    /// Reads up to `max` rows into `out` (cleared first). Rows read before an error are kept.
-    pub fn read_rows(&mut self, max: usize, out: &mut Vec<RowBuf>) -> csv::Result<()> {
-        out.clear();
-        while out.len() < max {
-            let mut record = csv::ByteRecord::new();
-            if !self.reader.read_byte_record(&mut record)? {
+    /// Reads up to `max` rows into `batch` (emptied first). Rows read before an error are kept.
+    pub fn read_batch(&mut self, max: usize, batch: &mut Batch) -> csv::Result<()> {
+        batch.text.clear();
+        batch.ends.clear();
+        batch.rows.clear();
+        while batch.rows.len() < max {
+            if !self.reader.read_byte_record(&mut batch.record)? {
                 break;
             }
             self.rows += 1;
-            let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-            out.push(RowBuf { row: self.rows, line, offset, record });
+            let (line, offset) = batch.record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            let first = batch.ends.len();
+            for cell in &batch.record {
+                batch.text.extend_from_slice(cell);
+                batch.ends.push(batch.text.len());
+                batch.text.push(CELL_END);
+            }
+            batch.rows.push(RowMeta { row: self.rows, line, offset, cells: first..batch.ends.len() });
         }
         Ok(())
     }
@@ -248,17 +306,25 @@ mod tests {
     fn csv_rows_keep_multi_line_cells_and_name_their_columns() {
         let data = "name,phone,note\nChan,9123 4567,\"two\nlines\"\nLee,,x,extra\n";
         let mut t = Table::new(data.as_bytes(), b',').unwrap();
-        let mut rows = Vec::new();
-        t.read_rows(1, &mut rows).unwrap();
-        let cells: Vec<_> = rows[0].cells(t.headers()).collect();
-        assert_eq!((rows[0].row, rows[0].line), (1, 2));
-        assert_eq!(cells[1], ("phone", &b"9123 4567"[..]));
-        assert_eq!(cells[2].1, b"two\nlines");
-        t.read_rows(10, &mut rows).unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!((rows[0].row, rows[0].line), (2, 4));
-        assert_eq!(rows[0].cells(t.headers()).nth(3).unwrap().0, "(extra column)");
-        t.read_rows(10, &mut rows).unwrap();
-        assert!(rows.is_empty());
+        let mut batch = Batch::default();
+        t.read_batch(1, &mut batch).unwrap();
+        let row = &batch.rows()[0];
+        let cells: Vec<_> = batch.cells(row).collect();
+        assert_eq!((row.row, row.line), (1, 2));
+        assert_eq!(cells[1], (1, 5, &b"9123 4567"[..]));
+        assert_eq!(cells[2].2, b"two\nlines");
+        assert_eq!(batch.text_of(batch.rows()), (0, &b"Chan\x1f9123 4567\x1ftwo\nlines\x1f"[..]));
+        assert_eq!(batch.cell_bytes(), 22);
+        t.read_batch(10, &mut batch).unwrap();
+        assert_eq!(batch.rows().len(), 1);
+        let row = &batch.rows()[0];
+        assert_eq!((row.row, row.line), (2, 4));
+        let cells: Vec<_> = batch.cells(row).collect();
+        assert_eq!(cells.iter().map(|c| c.2).collect::<Vec<_>>(), [&b"Lee"[..], b"", b"x", b"extra"]);
+        assert_eq!(column_name(t.headers(), cells[3].0), "(extra column)");
+        assert_eq!(column_name(t.headers(), cells[1].0), "phone");
+        t.read_batch(10, &mut batch).unwrap();
+        assert!(batch.rows().is_empty());
+        assert_eq!(batch.text_of(batch.rows()), (0, &b""[..]));
     }
 }

@@ -6,13 +6,16 @@
 use super::fold::Folded;
 use super::prefilter::{DetectorSet, Hit, Prefilter};
 use super::spec::{DetectorSpec, SpecError};
-use super::validate::{Detail, Validator};
+use super::validate::{Caps, Detail, GroupNames, Validator};
 use regex::bytes::Regex;
 
 /// One compiled detector.
 pub struct Detector {
     pub spec: DetectorSpec,
     regex: Regex,
+    /// The pattern's named groups, and the index of `v` (the value, if not the whole match).
+    names: GroupNames,
+    v_group: Option<usize>,
     keywords: Option<Regex>,
     negative: Option<Regex>,
     validator: Validator,
@@ -288,7 +291,9 @@ impl Detector {
         let keywords = keyword_regex(&spec.context.keywords).map_err(|e| invalid(&spec, format!("keywords: {e}")))?;
         let negative = keyword_regex(&spec.context.negative).map_err(|e| invalid(&spec, format!("negative: {e}")))?;
         let validator = Validator::from_spec(&spec.validator, &spec.params).map_err(|e| invalid(&spec, e))?;
-        Ok(Detector { spec, regex, keywords, negative, validator, suppressors: Vec::new() })
+        let names = GroupNames::of(&regex);
+        let v_group = regex.capture_names().position(|n| n == Some("v"));
+        Ok(Detector { spec, regex, names, v_group, keywords, negative, validator, suppressors: Vec::new() })
     }
 
     /// `named`: the value's field name is itself a context keyword.
@@ -301,21 +306,26 @@ impl Detector {
         out: &mut Vec<Match>,
     ) {
         let text = folded.text();
-        // A plain search first: it needs no capture slots, and most texts have no candidate.
-        if !self.regex.is_match(text) {
+        // A plain search first in a long text: it needs no capture slots, and most such texts
+        // have no candidate. A short one (a cell) was flagged by the prefilter and often has.
+        if text.len() > 64 && !self.regex.is_match(text) {
             return;
         }
-        let mut last_line_end: Option<usize> = None;
-        for caps in self.regex.captures_iter(text) {
-            let whole = caps.get(0).expect("group 0 always matches");
-            let v = caps.name("v").unwrap_or(whole);
-            if self.spec.one_per_line && last_line_end.is_some_and(|e| v.start() < e) {
+        let mut locs = self.regex.capture_locations();
+        let (mut at, mut last_line_end) = (0, None);
+        while at <= text.len() {
+            let Some(whole) = self.regex.captures_read_at(&mut locs, text, at) else { break };
+            // As `captures_iter` does; no pattern here matches the empty string.
+            at = if whole.is_empty() { whole.end() + 1 } else { whole.end() };
+            let caps = Caps { hay: text, locs: &locs, names: &self.names };
+            let v = self.v_group.and_then(|i| caps.get(i)).map_or(whole.range(), |g| g.range());
+            if self.spec.one_per_line && last_line_end.is_some_and(|e| v.start < e) {
                 continue;
             }
-            let Some(verdict) = self.validator.check(text, &caps, v.range()) else {
+            let Some(verdict) = self.validator.check(text, &caps, v.clone()) else {
                 continue;
             };
-            let span = verdict.span.clone().unwrap_or(v.range());
+            let span = verdict.span.clone().unwrap_or(v);
             let confidence = self.score(text, &span, scope, named(), &verdict.signals);
             if confidence < self.spec.min_confidence {
                 continue;

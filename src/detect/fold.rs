@@ -33,6 +33,10 @@ pub fn sources_of(b: u8) -> Vec<char> {
 const FOLD_LEADS: [u8; 3] = [0xEF, 0xE2, 0xE3];
 
 fn may_need_fold(text: &[u8]) -> bool {
+    // A cell of a few bytes: a plain loop costs less than setting up four searches.
+    if text.len() <= 32 {
+        return text.iter().any(|&b| b == 0xC2 || FOLD_LEADS.contains(&b));
+    }
     memchr::memchr3(FOLD_LEADS[0], FOLD_LEADS[1], FOLD_LEADS[2], text).is_some() || memchr::memchr(0xC2, text).is_some()
 }
 

@@ -178,7 +178,23 @@ impl Prefilter {
                     continue;
                 }
             }
-            i += chars.feed(text, i, f);
+            match text[i] {
+                b'0'..=b'9' => {
+                    let end = i + text[i..].iter().position(|b| !b.is_ascii_digit()).unwrap_or(n - i);
+                    chars.ascii_digits(text, i, end, f);
+                    i = end;
+                }
+                // Digit-dense text (tables, logs) has many of these between runs.
+                b' ' | b'-' => {
+                    chars.state.separator();
+                    i += 1;
+                }
+                b if b < 0x80 && b != b'\\' => {
+                    chars.state.reset();
+                    i += 1;
+                }
+                _ => i += chars.feed(text, i, f),
+            }
         }
     }
 
@@ -262,9 +278,9 @@ impl<'p> CharTracker<'p> {
         c.len
     }
 
-    /// Takes the ASCII digits `text[start..end]` into account in one step, for a reader that
-    /// needs only the union of what is flagged (the skim): a run's detectors only grow as it
-    /// lengthens, so what it flags is reported once, at its last digit.
+    /// Takes the ASCII digits `text[start..end]` into account in one step: a run's detectors
+    /// only grow as it lengthens, so what it flags is reported once, at its last digit (the
+    /// same line and cell as the digit that crossed the threshold).
     pub fn ascii_digits(&mut self, text: &[u8], start: usize, end: usize, f: &mut impl FnMut(Hit)) {
         debug_assert!(start < end && text[start..end].iter().all(u8::is_ascii_digit));
         let p = self.prefilter;

@@ -3,7 +3,7 @@
 //! without look-around cannot express), and returns the normalised value, its masked form and
 //! the confidence signals it saw.
 
-use regex::bytes::Captures;
+use regex::bytes::CaptureLocations;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -72,7 +72,7 @@ impl Validator {
         }
         Ok(match name {
             "hkid" => Validator::Hkid(typed(params)?),
-            "hk_phone" => Validator::HkPhone(typed(params)?),
+            "hk_phone" => Validator::HkPhone(typed::<PhoneParams>(params)?.indexed()?),
             "email" => Validator::Email(typed(params)?),
             "copyright_notice" => Validator::CopyrightNotice,
             "spdx_license" => Validator::Spdx,
@@ -83,7 +83,7 @@ impl Validator {
     }
 
     /// `hay` is the folded text the pattern ran on; `v` the candidate's span in it.
-    pub fn check(&self, hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<Verdict> {
+    pub fn check(&self, hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Verdict> {
         match self {
             Validator::Hkid(p) => hkid(p, hay, caps, v),
             Validator::HkPhone(p) => phone(p, hay, caps, v),
@@ -96,8 +96,64 @@ impl Validator {
     }
 }
 
-fn group<'h>(caps: &Captures<'h>, name: &str) -> Option<&'h [u8]> {
+fn group<'h>(caps: &Caps<'_, 'h>, name: &str) -> Option<&'h [u8]> {
     caps.name(name).map(|m| m.as_bytes())
+}
+
+/// A candidate's capture groups, read from slots reused from match to match and looked up by
+/// name without hashing (`regex` allocates each match's `Captures`, and resolves a name
+/// through a SipHash map on every call; a validator asks for several per candidate).
+pub struct Caps<'c, 'h> {
+    pub hay: &'h [u8],
+    pub locs: &'c CaptureLocations,
+    pub names: &'c GroupNames,
+}
+
+impl<'h> Caps<'_, 'h> {
+    pub fn get(&self, i: usize) -> Option<Group<'h>> {
+        let (start, end) = self.locs.get(i)?;
+        Some(Group { hay: self.hay, start, end })
+    }
+
+    pub fn name(&self, name: &str) -> Option<Group<'h>> {
+        let &(_, i) = self.names.0.iter().find(|(n, _)| n == name)?;
+        self.get(i)
+    }
+}
+
+/// Where a capture group matched.
+#[derive(Clone, Copy)]
+pub struct Group<'h> {
+    hay: &'h [u8],
+    start: usize,
+    end: usize,
+}
+
+impl<'h> Group<'h> {
+    pub fn as_bytes(&self) -> &'h [u8] {
+        &self.hay[self.start..self.end]
+    }
+
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    pub fn end(&self) -> usize {
+        self.end
+    }
+
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// A pattern's named groups and their indices.
+pub struct GroupNames(Vec<(String, usize)>);
+
+impl GroupNames {
+    pub fn of(regex: &regex::bytes::Regex) -> Self {
+        GroupNames(regex.capture_names().enumerate().filter_map(|(i, n)| Some((n?.to_string(), i))).collect())
+    }
 }
 
 fn ascii(bytes: &[u8]) -> String {
@@ -146,7 +202,7 @@ fn is_ascii_alnum_at(hay: &[u8], i: usize) -> bool {
     hay.get(i).is_some_and(u8::is_ascii_alphanumeric)
 }
 
-fn hkid(p: &HkidParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<Verdict> {
+fn hkid(p: &HkidParams, hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Verdict> {
     let prefix = group(caps, "prefix")?;
     let digits = group(caps, "digits")?;
     let bracketed = group(caps, "bcheck");
@@ -209,11 +265,25 @@ pub struct PhoneParams {
     /// Words shortly before a number that make it something else (`ISBN` …).
     #[serde(default)]
     pub reject_before: Vec<String>,
+    /// `allocated` as a set of two-digit numbers (bit n for leading digits n), asked of every
+    /// candidate.
+    #[serde(skip)]
+    leading: u128,
 }
 
 impl PhoneParams {
-    fn kind_of(&self, first_two: &str) -> Option<&str> {
-        self.allocated.iter().find(|(_, v)| v.iter().any(|p| p == first_two)).map(|(k, _)| k.as_str())
+    fn indexed(mut self) -> Result<Self, String> {
+        for prefix in self.allocated.values().flatten() {
+            match prefix.as_bytes() {
+                &[a @ b'0'..=b'9', b @ b'0'..=b'9'] => self.leading |= 1 << ((a - b'0') * 10 + (b - b'0')),
+                _ => return Err(format!("params: allocated prefix {prefix:?} is not two digits")),
+            }
+        }
+        Ok(self)
+    }
+
+    fn is_allocated(&self, a: u8, b: u8) -> bool {
+        a.is_ascii_digit() && b.is_ascii_digit() && self.leading & (1 << ((a - b'0') * 10 + (b - b'0'))) != 0
     }
 }
 
@@ -241,7 +311,7 @@ fn is_ddmmyyyy(d: &[u8]) -> bool {
     matches!((n(0..2), n(2..4), n(4..8)), (Some(1..=31), Some(1..=12), Some(1900..=2099)))
 }
 
-fn phone(p: &PhoneParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<Verdict> {
+fn phone(p: &PhoneParams, hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Verdict> {
     let a = group(caps, "a")?;
     let b = group(caps, "b")?;
     let cc = caps.name("cc").is_some();
@@ -269,8 +339,9 @@ fn phone(p: &PhoneParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Optio
     if p.reject_before.iter().any(|w| look_back.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w.as_bytes()))) {
         return None;
     }
-    let first_two = std::str::from_utf8(&a[..2]).ok()?;
-    p.kind_of(first_two)?;
+    if !p.is_allocated(a[0], a[1]) {
+        return None;
+    }
     let (a, b) = (ascii(a), ascii(b));
     let masked = if cc { format!("+852 {a} ****") } else { format!("{a} ****") };
     let mut verdict = Verdict::new(format!("+852{a}{b}"), masked);
@@ -278,7 +349,7 @@ fn phone(p: &PhoneParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Optio
         verdict.signals.push("country_code");
     } else if !sep {
         verdict.signals.push("bare");
-        if is_ddmmyyyy(format!("{a}{b}").as_bytes()) {
+        if is_ddmmyyyy(&verdict.normalized.as_bytes()[4..]) {
             verdict.signals.push("date_like");
         }
     }
@@ -299,7 +370,7 @@ pub struct EmailParams {
     pub reject_tlds: BTreeSet<String>,
 }
 
-fn email(p: &EmailParams, hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<Verdict> {
+fn email(p: &EmailParams, hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Verdict> {
     let local = group(caps, "local")?;
     let domain = group(caps, "domain")?;
     if matches!(hay.get(v.end), Some(c) if c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_') {
@@ -417,7 +488,7 @@ fn holder_end(hay: &[u8], start: usize, end: usize) -> usize {
     start + stop
 }
 
-fn copyright_notice(hay: &[u8], caps: &Captures, v: Range<usize>) -> Option<Verdict> {
+fn copyright_notice(hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Verdict> {
     let kw = caps.name("kw")?;
     let kw_text = kw.as_bytes().to_ascii_lowercase();
     let (after_sym, symbol_after) = skip_symbols(hay, kw.end(), v.end);
@@ -486,7 +557,7 @@ fn licence_verdict(id: String) -> Verdict {
     verdict
 }
 
-fn spdx(caps: &Captures) -> Option<Verdict> {
+fn spdx(caps: &Caps) -> Option<Verdict> {
     let expr = ascii(group(caps, "v")?).trim().to_string();
     (!expr.is_empty()).then(|| licence_verdict(expr))
 }
@@ -526,7 +597,7 @@ fn zh_jurisdiction(name: &str) -> &'static str {
     }
 }
 
-fn creative_commons(caps: &Captures) -> Option<Verdict> {
+fn creative_commons(caps: &Caps) -> Option<Verdict> {
     let s = |n| group(caps, n).map(ascii);
     let id = if s("pd").is_some() {
         "CC0-1.0".to_string()
