@@ -895,4 +895,62 @@ mod tests {
         let Outcome::Failed(reason) = outcome else { panic!("the change must be reported") };
         assert!(reason.contains("shrank"), "{reason}");
     }
+
+    /// Cells for the table test: candidates, near misses, and text that folds or escapes.
+    const CELLS: &[&str] = &[
+        "9123 4567",
+        "Tel 6123-4567",
+        "+852 2345 6789",
+        "51552213",
+        "3527320954",
+        "536-803557-407",
+        "A123456(3)",
+        "Ａ１２３４５６（３）",
+        "a.b@example.com",
+        "x＠example.org",
+        "Copyright © 2023 Press",
+        "All rights reserved",
+        "CC BY-SA 4.0",
+        "版權所有",
+        "\\u0039123 4567",
+        "refund 3 of 4",
+        "2024-05-19 03:55:54",
+        "",
+        "He said \"9123 4567\"",
+    ];
+    const COLUMNS: &[&str] = &["phone", "reference", "note", "txn_id", "電話", "email"];
+
+    proptest::proptest! {
+        /// A table scanned in batches (one prefilter pass over many cells) finds what each
+        /// cell scanned alone by every detector finds.
+        #[test]
+        fn table_batches_find_what_each_cell_alone_holds(
+            rows in proptest::collection::vec(proptest::collection::vec(0..CELLS.len(), 1..8), 1..20),
+        ) {
+            let fx = Fixture::new();
+            let quote = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
+            let mut csv = COLUMNS.join(",") + "\n";
+            let (headers, mut expected) = (COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>(), Vec::new());
+            for (r, row) in rows.iter().enumerate() {
+                csv += &row.iter().map(|&i| quote(CELLS[i])).collect::<Vec<_>>().join(",");
+                csv += "\n";
+                for (c, &i) in row.iter().enumerate() {
+                    let column = column_name(&headers, c).to_string();
+                    let mut matches = Vec::new();
+                    fx.engine.scan_field(CELLS[i].as_bytes(), ContextScope::Line, Some(&column), &mut matches);
+                    for m in matches {
+                        let id = fx.engine.detectors()[m.detector].spec.id.clone();
+                        expected.push((r as u64 + 1, column.clone(), m.start as u64, m.end as u64, id));
+                    }
+                }
+            }
+            let result = fx.scan("t.csv", csv.as_bytes());
+            let found: Vec<_> = result
+                .findings
+                .iter()
+                .map(|f| (f.record.unwrap(), f.field.clone().unwrap(), f.start, f.end, f.detector.clone()))
+                .collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
+    }
 }
