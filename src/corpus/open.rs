@@ -274,10 +274,12 @@ pub fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-fn read_head(r: &mut impl Read) -> io::Result<Vec<u8>> {
-    let mut head = vec![0u8; HEAD];
-    let n = read_up_to(r, &mut head)?;
-    head.truncate(n);
+/// The first `HEAD` bytes of a file of `size` bytes. Sized to the file, not zero-filled: a
+/// corpus of many small files would otherwise clear 64 KiB for each.
+fn read_head(r: &mut impl Read, size: u64) -> io::Result<Vec<u8>> {
+    // One byte more than the size, so a file that grew since it was measured is noticed.
+    let mut head = Vec::with_capacity((size.saturating_add(1)).min(HEAD as u64) as usize);
+    r.take(HEAD as u64).read_to_end(&mut head)?;
     Ok(head)
 }
 
@@ -324,7 +326,7 @@ pub fn is_lfs_pointer(head: &[u8], size: u64) -> bool {
 pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
     let mut file = File::open(path)?;
     let stored_bytes = file.metadata()?.len();
-    let head = read_head(&mut file)?;
+    let head = read_head(&mut file, stored_bytes)?;
     let complete = head.len() as u64 >= stored_bytes;
     let opened = |content, compression, encoding| Opened { content, compression, encoding, stored_bytes };
     if Compression::sniff(&head).is_none() {
