@@ -377,7 +377,7 @@ impl<'a> Scanner<'a> {
     fn scan_table(
         &self,
         path: &str,
-        input: impl Read,
+        input: impl Read + Send,
         format: Format,
         stats: &mut FileStats,
         out: &mut Collected,
@@ -390,20 +390,26 @@ impl<'a> Scanner<'a> {
         // What each column name means to the detectors, worked out once.
         let contexts: Vec<FieldName<'static>> =
             table.headers().iter().map(|h| FieldName::Known(self.engine.field_context(h))).collect();
-        let mut batch = Batch::default();
+        let headers = table.headers().to_vec();
+        let (mut batch, mut next) = (Batch::default(), Batch::default());
+        let mut read = table.read_batch(TABLE_BATCH, &mut batch);
         let failure = loop {
-            let read = table.read_batch(TABLE_BATCH, &mut batch);
-            let headers = table.headers();
-            // Rows are read in order and scanned in parallel slices; results join in order.
-            let parts: Vec<Collected> = batch
-                .rows()
-                .par_chunks(1024)
-                .map(|rows| {
-                    let mut found = Collected::default();
-                    self.scan_rows(path, &batch, rows, (headers, &contexts), &mut found);
-                    found
-                })
-                .collect();
+            let last = read.is_err() || batch.rows().len() < TABLE_BATCH;
+            // Parsing is sequential, so the next batch is read while this one is scanned.
+            let (next_read, parts) = rayon::join(
+                || (!last).then(|| table.read_batch(TABLE_BATCH, &mut next)),
+                || {
+                    // Rows are scanned in parallel slices; results join in order.
+                    let slices = batch.rows().par_chunks(1024);
+                    slices
+                        .map(|rows| {
+                            let mut found = Collected::default();
+                            self.scan_rows(path, &batch, rows, (&headers, &contexts), &mut found);
+                            found
+                        })
+                        .collect::<Vec<Collected>>()
+                },
+            );
             for part in parts {
                 out.findings.extend(part.findings);
                 out.scripts.add(&part.scripts);
@@ -412,11 +418,12 @@ impl<'a> Scanner<'a> {
             stats.records += rows.len() as u64;
             stats.lines = rows.last().map_or(stats.lines, |r| r.line);
             stats.bytes += batch.cell_bytes();
-            match read {
-                Err(e) => break Some(format!("{} parse failed after {} rows: {e}", format.name(), stats.records)),
-                Ok(()) if rows.len() < TABLE_BATCH => break None,
-                Ok(()) => {}
+            match (read, next_read) {
+                (Err(e), _) => break Some(format!("{} parse failed after {} rows: {e}", format.name(), stats.records)),
+                (Ok(()), None) => break None,
+                (Ok(()), Some(r)) => read = r,
             }
+            std::mem::swap(&mut batch, &mut next);
         };
         failure.map_or(Outcome::Done, Outcome::Failed)
     }

@@ -41,7 +41,7 @@ pub struct Verdict {
     pub normalized: String,
     /// What reports show instead of the value.
     pub masked: String,
-    pub signals: Vec<&'static str>,
+    pub signals: Signals,
     pub detail: Detail,
     /// Replaces the pattern's span when the validator found the value's true extent.
     pub span: Option<Range<usize>>,
@@ -49,7 +49,31 @@ pub struct Verdict {
 
 impl Verdict {
     fn new(normalized: String, masked: String) -> Self {
-        Verdict { normalized, masked, signals: Vec::new(), detail: Detail::None, span: None }
+        Verdict { normalized, masked, signals: Signals::default(), detail: Detail::None, span: None }
+    }
+}
+
+/// The signals a validator saw: a handful at most, kept without allocating, since most
+/// candidates are scored and dropped.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Signals {
+    names: [&'static str; 4],
+    len: usize,
+}
+
+impl Signals {
+    pub fn push(&mut self, name: &'static str) {
+        assert!(self.len < self.names.len(), "more than {} signals", self.names.len());
+        self.names[self.len] = name;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Signals {
+    type Target = [&'static str];
+
+    fn deref(&self) -> &Self::Target {
+        &self.names[..self.len]
     }
 }
 
@@ -116,7 +140,8 @@ impl<'h> Caps<'_, 'h> {
     }
 
     pub fn name(&self, name: &str) -> Option<Group<'h>> {
-        let &(_, i) = self.names.0.iter().find(|(n, _)| n == name)?;
+        let key = GroupNames::key(name);
+        let &(_, _, i) = self.names.0.iter().find(|(k, n, _)| *k == key && n == name)?;
         self.get(i)
     }
 }
@@ -147,12 +172,23 @@ impl<'h> Group<'h> {
     }
 }
 
-/// A pattern's named groups and their indices.
-pub struct GroupNames(Vec<(String, usize)>);
+/// A pattern's named groups and their indices, each with a key that settles most comparisons
+/// in one instruction.
+pub struct GroupNames(Vec<(u64, String, usize)>);
 
 impl GroupNames {
     pub fn of(regex: &regex::bytes::Regex) -> Self {
-        GroupNames(regex.capture_names().enumerate().filter_map(|(i, n)| Some((n?.to_string(), i))).collect())
+        let named = regex.capture_names().enumerate().filter_map(|(i, n)| Some((Self::key(n?), n?.to_string(), i)));
+        GroupNames(named.collect())
+    }
+
+    /// A name's first eight bytes, which tell apart the short names patterns use.
+    #[inline(always)]
+    fn key(name: &str) -> u64 {
+        let mut k = [0u8; 8];
+        let n = name.len().min(8);
+        k[..n].copy_from_slice(&name.as_bytes()[..n]);
+        u64::from_le_bytes(k)
     }
 }
 
@@ -307,7 +343,10 @@ fn trim_spaces_start(mut s: &[u8]) -> &[u8] {
 
 /// A bare 8-digit run that reads as a DDMMYYYY date is more likely a date than a number.
 fn is_ddmmyyyy(d: &[u8]) -> bool {
-    let n = |r: Range<usize>| std::str::from_utf8(&d[r]).ok().and_then(|s| s.parse::<u32>().ok());
+    let n = |r: Range<usize>| {
+        let digits = d.get(r)?;
+        digits.iter().try_fold(0u32, |v, &b| b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0')))
+    };
     matches!((n(0..2), n(2..4), n(4..8)), (Some(1..=31), Some(1..=12), Some(1900..=2099)))
 }
 
@@ -342,7 +381,8 @@ fn phone(p: &PhoneParams, hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Ve
     if !p.is_allocated(a[0], a[1]) {
         return None;
     }
-    let (a, b) = (ascii(a), ascii(b));
+    // The pattern's groups are ASCII digits.
+    let (a, b) = (std::str::from_utf8(a).ok()?, std::str::from_utf8(b).ok()?);
     let masked = if cc { format!("+852 {a} ****") } else { format!("{a} ****") };
     let mut verdict = Verdict::new(format!("+852{a}{b}"), masked);
     if cc {
