@@ -39,11 +39,15 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     // The same content as escaped JSONL (as Python writes it): the decoding cost of records.
+    // And a digit-dense CSV (many phone-shaped cells, few phones): the cost of table cells.
     let jsonl = corpus_gen::escaped_jsonl(&text);
+    let csv = corpus_gen::digit_csv(text.len() / 4, 1000, 42);
     let mut group = c.benchmark_group("formats");
     group.sample_size(10);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    for (name, bytes, format) in [("text", &text, Format::Text), ("escaped-jsonl", &jsonl, Format::Jsonl)] {
+    let formats =
+        [("text", &text, Format::Text), ("escaped-jsonl", &jsonl, Format::Jsonl), ("digit-csv", &csv, Format::Csv)];
+    for (name, bytes, format) in formats {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(format!("{name}-{}MiB/1-thread", bytes.len() >> 20), |b| {
             b.iter(|| {
@@ -54,6 +58,18 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // Tables are read row by row from the file, so this one goes through `scan_file`.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("txns.csv");
+    std::fs::write(&path, &csv).unwrap();
+    group.throughput(Throughput::Bytes(csv.len() as u64));
+    group.bench_function(format!("digit-csv-{}MiB/1-thread", csv.len() >> 20), |b| {
+        b.iter(|| {
+            let result = pool.install(|| scanner.scan_file(&path, csv.len() as u64, &()));
+            assert!(!result.findings.is_empty());
+            result.findings.len()
+        })
+    });
     group.finish();
 }
 

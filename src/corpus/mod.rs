@@ -1,6 +1,7 @@
 //! Corpus: walking paths, opening files (compression, encodings, containers) and reading
 //! records. Knows bytes and structure, nothing about personal data.
 
+pub mod ascii;
 pub mod blocks;
 pub mod mapguard;
 pub mod open;

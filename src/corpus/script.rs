@@ -46,8 +46,9 @@ impl ScriptCounts {
             let b = text[i];
             let (cp, len) = match b {
                 0x00..=0x7F => {
-                    c.latin += u64::from(b.is_ascii_alphabetic());
-                    i += 1;
+                    let (end, letters) = super::ascii::run(text, i, super::ascii::Stop::NonAscii);
+                    c.latin += letters;
+                    i = end;
                     continue;
                 }
                 0xC2..=0xDF => ((u32::from(b & 0x1F) << 6) | cont(i + 1), 2),

@@ -7,6 +7,7 @@
 //! unusual (an exponent, a lone surrogate, deep nesting) returns `None`, and the caller parses
 //! the line properly. The tests compare the two on many lines.
 
+use super::ascii::{self, Stop};
 use super::script::ScriptCounts;
 use crate::detect::prefilter::{hex_digits, hex_unit, CharTracker, DetectorSet, Prefilter};
 
@@ -192,7 +193,7 @@ impl Skim<'_, '_> {
         loop {
             // Plain ASCII, while no digit run is under way.
             if self.chars.is_idle() || !count {
-                let (end, letters) = plain_run(self.s, self.i);
+                let (end, letters) = ascii::run(self.s, self.i, Stop::JsonString);
                 self.i = end;
                 if count {
                     self.scripts.latin += letters;
@@ -282,116 +283,6 @@ impl Skim<'_, '_> {
             cp => Some((cp, Some(cp))),
         }
     }
-}
-
-const STOP: u8 = 2;
-
-/// Inside a string: 1 for an ASCII letter, `STOP` for what ends a plain run (a quote, a
-/// backslash, a control character, a non-ASCII byte, a digit), 0 for the rest.
-static STRING_BYTES: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = if b == b'"' as usize || b == b'\\' as usize || b < 0x20 || b >= 0x80 || (b as u8).is_ascii_digit() {
-            STOP
-        } else if (b as u8).is_ascii_alphabetic() {
-            1
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
-
-/// The end of the plain run (no `STOP` byte) that starts at `i`, and the ASCII letters in it.
-/// Prose runs are long, so on x86_64 this looks at 16 bytes a time.
-#[inline]
-fn plain_run(s: &[u8], i: usize) -> (usize, u64) {
-    // In escaped Chinese text most runs are empty: one escape follows another.
-    if s.get(i).is_none_or(|&b| STRING_BYTES[b as usize] >= STOP) {
-        return (i, 0);
-    }
-    #[cfg(target_arch = "x86_64")]
-    {
-        let (end, letters) = sse2::plain_run(s, i);
-        let (end, rest) = plain_run_bytewise(s, end);
-        (end, letters + rest)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    plain_run_bytewise(s, i)
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::*;
-
-    /// 16 bytes of 0xFF then 16 of 0: loaded at `16 - n`, a mask of the first `n` bytes.
-    static FIRST: [u8; 32] = {
-        let mut m = [0u8; 32];
-        let mut i = 0;
-        while i < 16 {
-            m[i] = 0xFF;
-            i += 1;
-        }
-        m
-    };
-
-    /// `plain_run` over whole 16-byte chunks: where it stops (at a `STOP` byte, or where fewer
-    /// than 16 bytes remain) and the letters before that. Letters are summed per byte lane
-    /// and added up at the end, since x86_64's baseline has no popcount instruction.
-    pub(super) fn plain_run(s: &[u8], mut i: usize) -> (usize, u64) {
-        // SAFETY: SSE2 is part of the x86_64 baseline; loads read s[i..i + 16] with
-        // i + 16 <= s.len(), and FIRST[16 - n..32 - n] with n < 16.
-        unsafe {
-            let byte = |b: u8| _mm_set1_epi8(b as i8);
-            let sum = |lanes: __m128i| {
-                let s = _mm_sad_epu8(lanes, _mm_setzero_si128());
-                (_mm_cvtsi128_si32(s) + _mm_extract_epi16::<4>(s)) as u64
-            };
-            let (mut letters, mut lanes, mut chunks) = (0u64, _mm_setzero_si128(), 0);
-            while i + 16 <= s.len() {
-                let v = _mm_loadu_si128(s.as_ptr().add(i).cast());
-                // Signed compares: bytes from 0x80 are negative, so "below 0x20" takes them too.
-                let quote_or_backslash = _mm_or_si128(_mm_cmpeq_epi8(v, byte(b'"')), _mm_cmpeq_epi8(v, byte(b'\\')));
-                let digit = _mm_and_si128(_mm_cmpgt_epi8(v, byte(b'0' - 1)), _mm_cmplt_epi8(v, byte(b'9' + 1)));
-                let stop = _mm_or_si128(_mm_or_si128(quote_or_backslash, digit), _mm_cmplt_epi8(v, byte(0x20)));
-                let lower = _mm_or_si128(v, byte(0x20));
-                // 0xFF (-1) in the lane of each letter.
-                let letter =
-                    _mm_and_si128(_mm_cmpgt_epi8(lower, byte(b'a' - 1)), _mm_cmplt_epi8(lower, byte(b'z' + 1)));
-                let stop = _mm_movemask_epi8(stop) as u32;
-                if stop != 0 {
-                    let n = stop.trailing_zeros() as usize;
-                    let first = _mm_loadu_si128(FIRST.as_ptr().add(16 - n).cast());
-                    lanes = _mm_sub_epi8(lanes, _mm_and_si128(letter, first));
-                    return (i + n, letters + sum(lanes));
-                }
-                lanes = _mm_sub_epi8(lanes, letter);
-                chunks += 1;
-                // A lane holds at most 255.
-                if chunks == 255 {
-                    (letters, lanes, chunks) = (letters + sum(lanes), _mm_setzero_si128(), 0);
-                }
-                i += 16;
-            }
-            (i, letters + sum(lanes))
-        }
-    }
-}
-
-/// `plain_run` a byte at a time: the tail of a text, and what the fast path must agree with.
-fn plain_run_bytewise(s: &[u8], mut i: usize) -> (usize, u64) {
-    let mut letters = 0;
-    while let Some(&b) = s.get(i) {
-        let class = STRING_BYTES[b as usize];
-        if class >= STOP {
-            break;
-        }
-        letters += u64::from(class);
-        i += 1;
-    }
-    (i, letters)
 }
 
 /// The code point and length of the UTF-8 sequence at the start of `s` (already validated).
@@ -525,28 +416,6 @@ mod tests {
             let skimmed = skim(line.as_bytes());
             prop_assert!(skimmed.is_some(), "{}", line);
             prop_assert_eq!(skimmed, parsed(&line));
-        }
-    }
-
-    #[test]
-    fn long_plain_runs_count_every_letter() {
-        // More than 255 chunks: the per-lane sums must be emptied before they wrap.
-        let mut run = b"ab ".repeat(3000);
-        assert_eq!(plain_run(&run, 0), (9000, 6000));
-        run[7001] = b'7';
-        assert_eq!(plain_run(&run, 1), (7001, 4667));
-    }
-
-    proptest! {
-        /// The 16-byte path stops where the bytewise loop stops and counts the same letters,
-        /// whatever the bytes and wherever the run starts.
-        #[test]
-        fn plain_runs_agree_with_the_bytewise_loop(
-            bytes in proptest::collection::vec(prop_oneof![b'a'..=b'z', b' '..=b'~', any::<u8>()], 0..80),
-            start in 0usize..80,
-        ) {
-            let start = start.min(bytes.len());
-            prop_assert_eq!(plain_run(&bytes, start), plain_run_bytewise(&bytes, start));
         }
     }
 }

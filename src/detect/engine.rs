@@ -189,27 +189,47 @@ impl Engine {
 
     /// The same matches as `scan(text, Block)`, found faster: the prefilter flags the lines
     /// that could hold a candidate, and only the flagged detectors run on each of those lines,
-    /// with as much text around it as their context windows read.
+    /// with as much text around it as their context windows read. Flagged lines whose windows
+    /// overlap are scanned as one stretch, so digit-dense text (logs, tables as text) is read
+    /// once rather than once per line.
     pub fn scan_prefiltered(&self, text: &[u8], out: &mut Vec<Match>) {
         if !self.prefilter.always().is_empty() {
             return self.scan(text, ContextScope::Block, out);
         }
         let mut hits = Vec::new();
         self.prefilter.hits(text, &mut hits);
+        let lines = flagged_lines(text, &hits);
+        // A few characters past the window, so word edges at its ends read as they do in the
+        // whole text.
+        let reach = self.window + 4;
         let mut local = Vec::new();
-        for (line, only) in flagged_lines(text, &hits) {
-            // A few characters past the window, so word edges at its ends read as they do in the
-            // whole text.
-            let lo = back_chars(text, line.start, self.window + 4);
-            let hi = forward_chars(text, line.end, self.window + 4);
+        let mut rest = &lines[..];
+        while let Some((first, _)) = rest.first() {
+            let (lo, mut hi) = (back_chars(text, first.start, reach), forward_chars(text, first.end, reach));
+            let mut run = 1;
+            while let Some((next, _)) = rest.get(run).filter(|(next, _)| back_chars(text, next.start, reach) <= hi) {
+                hi = forward_chars(text, next.end, reach);
+                run += 1;
+            }
+            let (stretch, after) = rest.split_at(run);
+            rest = after;
+            let only = stretch.iter().fold(DetectorSet::EMPTY, |set, (_, d)| set.union(*d));
             local.clear();
             self.scan_field_in(&text[lo..hi], ContextScope::Block, FieldName::None, only, &mut local);
-            // Matches never cross a line end, so each one is kept by the window of its own line.
-            out.extend(local.drain(..).filter(|m| line.contains(&(m.start + lo))).map(|mut m| {
-                m.start += lo;
-                m.end += lo;
-                m
-            }));
+            // Matches never cross a line end: each is kept if its own line flagged its detector.
+            out.extend(
+                local
+                    .drain(..)
+                    .map(|mut m| {
+                        m.start += lo;
+                        m.end += lo;
+                        m
+                    })
+                    .filter(|m| {
+                        let i = stretch.partition_point(|(line, _)| line.end <= m.start);
+                        stretch.get(i).is_some_and(|(line, d)| line.contains(&m.start) && d.contains(m.detector))
+                    }),
+            );
         }
     }
 

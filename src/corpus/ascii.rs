@@ -1,0 +1,167 @@
+//! Runs of plain ASCII, 16 bytes a step on x86_64: where a run ends and how many letters it
+//! holds. Counting scripts and skimming JSON strings spend most of their time in such runs.
+
+/// What ends a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// A non-ASCII byte: everything else is counted inside the run.
+    NonAscii,
+    /// What a JSON string reader must look at: a quote, a backslash, a control character, a
+    /// non-ASCII byte, or a digit (which the prefilter's character pass tracks).
+    JsonString,
+}
+
+/// The end of the run that starts at `i`, and the ASCII letters in it.
+#[inline]
+pub fn run(s: &[u8], i: usize, stop: Stop) -> (usize, u64) {
+    match stop {
+        Stop::NonAscii => run_of::<false>(s, i),
+        Stop::JsonString => run_of::<true>(s, i),
+    }
+}
+
+#[inline(always)]
+fn run_of<const JSON: bool>(s: &[u8], i: usize) -> (usize, u64) {
+    // Most runs in escaped Chinese text are empty: one escape follows another.
+    if s.get(i).is_none_or(|&b| CLASSES[usize::from(JSON)][b as usize] == STOP) {
+        return (i, 0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (end, letters) = sse2::run::<JSON>(s, i);
+        let (end, rest) = bytewise::<JSON>(s, end);
+        (end, letters + rest)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    bytewise::<JSON>(s, i)
+}
+
+const STOP: u8 = 2;
+
+/// Per byte: 1 for an ASCII letter, `STOP` for what ends a run, 0 for the rest; for
+/// `Stop::NonAscii` (index 0) and `Stop::JsonString` (index 1).
+static CLASSES: [[u8; 256]; 2] = {
+    let mut t = [[0u8; 256]; 2];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        let letter = byte.is_ascii_alphabetic() as u8;
+        t[0][b] = if byte >= 0x80 { STOP } else { letter };
+        let json_stop = byte == b'"' || byte == b'\\' || byte < 0x20 || byte >= 0x80 || byte.is_ascii_digit();
+        t[1][b] = if json_stop { STOP } else { letter };
+        b += 1;
+    }
+    t
+};
+
+/// `run` a byte at a time: the tail of a text, and what the fast path must agree with.
+fn bytewise<const JSON: bool>(s: &[u8], mut i: usize) -> (usize, u64) {
+    let classes = &CLASSES[usize::from(JSON)];
+    let mut letters = 0;
+    while let Some(&b) = s.get(i) {
+        let class = classes[b as usize];
+        if class == STOP {
+            break;
+        }
+        letters += u64::from(class);
+        i += 1;
+    }
+    (i, letters)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// 16 bytes of 0xFF then 16 of 0: loaded at `16 - n`, a mask of the first `n` bytes.
+    static FIRST: [u8; 32] = {
+        let mut m = [0u8; 32];
+        let mut i = 0;
+        while i < 16 {
+            m[i] = 0xFF;
+            i += 1;
+        }
+        m
+    };
+
+    /// `run` over whole 16-byte chunks: where it stops (at a stop byte, or where fewer than 16
+    /// bytes remain) and the letters before that. Letters are summed per byte lane and added
+    /// up at the end, since x86_64's baseline has no popcount instruction.
+    pub(super) fn run<const JSON: bool>(s: &[u8], mut i: usize) -> (usize, u64) {
+        // SAFETY: SSE2 is part of the x86_64 baseline; loads read s[i..i + 16] with
+        // i + 16 <= s.len(), and FIRST[16 - n..32 - n] with n < 16.
+        unsafe {
+            let byte = |b: u8| _mm_set1_epi8(b as i8);
+            let sum = |lanes: __m128i| {
+                let s = _mm_sad_epu8(lanes, _mm_setzero_si128());
+                (_mm_cvtsi128_si32(s) + _mm_extract_epi16::<4>(s)) as u64
+            };
+            let (mut letters, mut lanes, mut chunks) = (0u64, _mm_setzero_si128(), 0);
+            while i + 16 <= s.len() {
+                let v = _mm_loadu_si128(s.as_ptr().add(i).cast());
+                let stop = if JSON {
+                    // Signed compares: bytes from 0x80 are negative, so "below 0x20" takes them too.
+                    let quote_or_backslash =
+                        _mm_or_si128(_mm_cmpeq_epi8(v, byte(b'"')), _mm_cmpeq_epi8(v, byte(b'\\')));
+                    let digit = _mm_and_si128(_mm_cmpgt_epi8(v, byte(b'0' - 1)), _mm_cmplt_epi8(v, byte(b'9' + 1)));
+                    _mm_movemask_epi8(_mm_or_si128(
+                        _mm_or_si128(quote_or_backslash, digit),
+                        _mm_cmplt_epi8(v, byte(0x20)),
+                    ))
+                } else {
+                    _mm_movemask_epi8(v)
+                } as u32;
+                let lower = _mm_or_si128(v, byte(0x20));
+                // 0xFF (-1) in the lane of each letter.
+                let letter =
+                    _mm_and_si128(_mm_cmpgt_epi8(lower, byte(b'a' - 1)), _mm_cmplt_epi8(lower, byte(b'z' + 1)));
+                if stop != 0 {
+                    let n = stop.trailing_zeros() as usize;
+                    let first = _mm_loadu_si128(FIRST.as_ptr().add(16 - n).cast());
+                    lanes = _mm_sub_epi8(lanes, _mm_and_si128(letter, first));
+                    return (i + n, letters + sum(lanes));
+                }
+                lanes = _mm_sub_epi8(lanes, letter);
+                chunks += 1;
+                // A lane holds at most 255.
+                if chunks == 255 {
+                    (letters, lanes, chunks) = (letters + sum(lanes), _mm_setzero_si128(), 0);
+                }
+                i += 16;
+            }
+            (i, letters + sum(lanes))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn long_runs_count_every_letter() {
+        // More than 255 chunks: the per-lane sums must be emptied before they wrap.
+        let mut text = b"ab ".repeat(3000);
+        assert_eq!(run(&text, 0, Stop::JsonString), (9000, 6000));
+        text[7001] = b'7';
+        assert_eq!(run(&text, 1, Stop::JsonString), (7001, 4667));
+        assert_eq!(run(&text, 1, Stop::NonAscii), (9000, 5999));
+        text[8000] = 0xE4;
+        assert_eq!(run(&text, 0, Stop::NonAscii), (8000, 5334));
+    }
+
+    proptest! {
+        /// The 16-byte path stops where the bytewise loop stops and counts the same letters,
+        /// whatever the bytes, wherever the run starts, for either kind of run.
+        #[test]
+        fn runs_agree_with_the_bytewise_loop(
+            bytes in proptest::collection::vec(prop_oneof![b'a'..=b'z', b' '..=b'~', any::<u8>()], 0..80),
+            start in 0usize..80,
+        ) {
+            let start = start.min(bytes.len());
+            prop_assert_eq!(run(&bytes, start, Stop::JsonString), bytewise::<true>(&bytes, start));
+            prop_assert_eq!(run(&bytes, start, Stop::NonAscii), bytewise::<false>(&bytes, start));
+        }
+    }
+}
