@@ -353,13 +353,14 @@ impl Detector {
             if self.spec.one_per_line {
                 last_line_end = Some(memchr::memchr(b'\n', &text[span.end..]).map_or(text.len(), |i| span.end + i));
             }
+            let (normalized, masked) = verdict.value.written();
             out.push(Match {
                 detector: index,
                 start: folded.to_original(span.start),
                 end: folded.to_original(span.end),
                 confidence,
-                normalized: verdict.normalized,
-                masked: verdict.masked,
+                normalized,
+                masked,
                 detail: verdict.detail,
             });
         }

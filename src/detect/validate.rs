@@ -37,10 +37,7 @@ pub struct YearRange {
 /// An accepted candidate.
 #[derive(Debug, Clone)]
 pub struct Verdict {
-    /// Canonical form: what the fingerprint is computed from.
-    pub normalized: String,
-    /// What reports show instead of the value.
-    pub masked: String,
+    pub value: Value,
     pub signals: Signals,
     pub detail: Detail,
     /// Replaces the pattern's span when the validator found the value's true extent.
@@ -49,7 +46,43 @@ pub struct Verdict {
 
 impl Verdict {
     fn new(normalized: String, masked: String) -> Self {
-        Verdict { normalized, masked, signals: Signals::default(), detail: Detail::None, span: None }
+        Verdict::of(Value::Written { normalized, masked })
+    }
+
+    fn of(value: Value) -> Self {
+        Verdict { value, signals: Signals::default(), detail: Detail::None, span: None }
+    }
+}
+
+/// A validated value's canonical form (what the fingerprint is computed from) and what reports
+/// show instead of it.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Written {
+        normalized: String,
+        masked: String,
+    },
+    /// A Hong Kong phone number, written out only if its candidate is kept: in tables most
+    /// phone-shaped candidates are scored and dropped (an id column), and formatting them was
+    /// a fifth of their cost.
+    Phone {
+        country_code: bool,
+        digits: [u8; 8],
+    },
+}
+
+impl Value {
+    /// The canonical and the masked form.
+    pub fn written(self) -> (String, String) {
+        match self {
+            Value::Written { normalized, masked } => (normalized, masked),
+            Value::Phone { country_code, digits } => {
+                let digits = String::from_utf8_lossy(&digits);
+                let (a, b) = digits.split_at(4);
+                let masked = if country_code { format!("+852 {a} ****") } else { format!("{a} ****") };
+                (format!("+852{a}{b}"), masked)
+            }
+        }
     }
 }
 
@@ -381,15 +414,16 @@ fn phone(p: &PhoneParams, hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Ve
     if !p.is_allocated(a[0], a[1]) {
         return None;
     }
-    // The pattern's groups are ASCII digits.
-    let (a, b) = (std::str::from_utf8(a).ok()?, std::str::from_utf8(b).ok()?);
-    let masked = if cc { format!("+852 {a} ****") } else { format!("{a} ****") };
-    let mut verdict = Verdict::new(format!("+852{a}{b}"), masked);
+    // The pattern's groups are four ASCII digits each (after folding).
+    let mut digits = [0u8; 8];
+    digits[..4].copy_from_slice(a.get(..4).filter(|_| a.len() == 4)?);
+    digits[4..].copy_from_slice(b.get(..4).filter(|_| b.len() == 4)?);
+    let mut verdict = Verdict::of(Value::Phone { country_code: cc, digits });
     if cc {
         verdict.signals.push("country_code");
     } else if !sep {
         verdict.signals.push("bare");
-        if is_ddmmyyyy(&verdict.normalized.as_bytes()[4..]) {
+        if is_ddmmyyyy(&digits) {
             verdict.signals.push("date_like");
         }
     }
