@@ -43,12 +43,6 @@ struct Skim<'a, 'p> {
 }
 
 impl Skim<'_, '_> {
-    /// Feeds the character at the cursor to the character pass.
-    fn feed(&mut self) {
-        let flagged = &mut self.flagged;
-        self.chars.feed(self.s, self.i, &mut |h| *flagged = flagged.union(h.detectors));
-    }
-
     /// Feeds a decoded character (at `at`, an escape if `unit` is given) to the character pass.
     #[inline]
     fn code_point(&mut self, at: usize, cp: u32, unit: Option<u32>) {
@@ -61,11 +55,13 @@ impl Skim<'_, '_> {
     fn feed_ascii(&mut self, start: usize, end: usize) {
         self.i = start;
         while self.i < end {
-            if self.s[self.i].is_ascii_digit() {
-                self.digit_run(end);
-            } else {
-                self.feed();
-                self.i += 1;
+            match self.s[self.i] {
+                b'0'..=b'9' => self.digit_run(end),
+                // A number's other characters: `-`, `.`.
+                b => {
+                    self.chars.plain_ascii(b);
+                    self.i += 1;
+                }
             }
         }
     }
@@ -222,8 +218,9 @@ impl Skim<'_, '_> {
                 b'0'..=b'9' if count => self.digit_run(self.s.len()),
                 0x20..=0x7F => {
                     if count {
+                        // Not a quote, backslash or digit: those have arms of their own.
                         self.scripts.latin += u64::from(b.is_ascii_alphabetic());
-                        self.feed();
+                        self.chars.plain_ascii(b);
                     }
                     self.i += 1;
                 }

@@ -183,12 +183,8 @@ impl Prefilter {
                     i = end;
                 }
                 // Digit-dense text (tables, logs) has many of these between runs.
-                b' ' | b'-' => {
-                    chars.state.separator();
-                    i += 1;
-                }
                 b if b < 0x80 && b != b'\\' => {
-                    chars.state.reset();
+                    chars.plain_ascii(b);
                     i += 1;
                 }
                 _ => i += chars.feed(text, i, f),
@@ -289,6 +285,18 @@ impl<'p> CharTracker<'p> {
         self.state.last_was_digit = true;
         if self.state.run >= p.min_plain || self.state.prev + self.state.run >= p.min_gapped {
             p.digit_hit(&mut self.state, end - 1, f);
+        }
+    }
+
+    /// Takes an ASCII byte other than a digit or a backslash into account: a space or a hyphen
+    /// may sit inside a number, anything else ends the run. (`feed` says the same, slower.)
+    #[inline]
+    pub fn plain_ascii(&mut self, b: u8) {
+        debug_assert!(b < 0x80 && b != b'\\' && !b.is_ascii_digit());
+        if matches!(b, b' ' | b'-') {
+            self.state.separator();
+        } else {
+            self.state.reset();
         }
     }
 
