@@ -187,8 +187,9 @@ impl Batch {
     /// where it starts in the batch's text.
     pub fn text_of(&self, rows: &[RowMeta]) -> (usize, &[u8]) {
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return (0, &[]) };
-        let start = self.cell_start(first.cells.start);
-        let end = if last.cells.is_empty() { start } else { self.ends[last.cells.end - 1] + 1 };
+        let (first_cell, end_cell) = (first.cells.start, last.cells.end);
+        let start = self.cell_start(first_cell);
+        let end = if end_cell > first_cell { self.ends[end_cell - 1] + 1 } else { start };
         (start, &self.text[start..end])
     }
 
@@ -326,5 +327,16 @@ mod tests {
         t.read_batch(10, &mut batch).unwrap();
         assert!(batch.rows().is_empty());
         assert_eq!(batch.text_of(batch.rows()), (0, &b""[..]));
+    }
+
+    #[test]
+    fn the_text_of_rows_ends_at_their_last_cell_even_if_the_last_row_has_none() {
+        let mut batch = Batch::default();
+        batch.text.extend_from_slice(b"ab\x1fc\x1f");
+        batch.ends.extend([2, 4]);
+        batch.rows.push(RowMeta { row: 1, line: 1, offset: 0, cells: 0..2 });
+        batch.rows.push(RowMeta { row: 2, line: 2, offset: 5, cells: 2..2 });
+        assert_eq!(batch.text_of(batch.rows()), (0, &b"ab\x1fc\x1f"[..]));
+        assert_eq!(batch.text_of(&batch.rows()[1..]), (5, &b""[..]));
     }
 }
