@@ -86,7 +86,8 @@ impl ScriptCounts {
     }
 
     fn count_other(&mut self, cp: u32) {
-        if (0x4E00..=0x9FFF).contains(&cp) || (0x3400..=0x4DBF).contains(&cp) || (0x20000..=0x2FFFF).contains(&cp) {
+        // The main block was settled by `count_code_point`; these are its extensions.
+        if (0x3400..=0x4DBF).contains(&cp) || (0x20000..=0x2FFFF).contains(&cp) {
             self.han(cp);
         } else if (0x00C0..=0x024F).contains(&cp) || (0xFF21..=0xFF3A).contains(&cp) || (0xFF41..=0xFF5A).contains(&cp)
         {

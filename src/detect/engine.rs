@@ -312,7 +312,7 @@ impl Detector {
         let negative = keyword_regex(&spec.context.negative).map_err(|e| invalid(&spec, format!("negative: {e}")))?;
         let validator = Validator::from_spec(&spec.validator, &spec.params).map_err(|e| invalid(&spec, e))?;
         let names = GroupNames::of(&regex);
-        let v_group = regex.capture_names().position(|n| n == Some("v"));
+        let v_group = names.index("v");
         Ok(Detector { spec, regex, names, v_group, keywords, negative, validator, suppressors: Vec::new() })
     }
 

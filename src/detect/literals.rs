@@ -23,7 +23,8 @@ const ANCHOR: usize = 3;
 /// spellings are searched in groups of one length and at most this many. Up to 32 fit the
 /// "slim" variant, which reads 32 bytes a step against the "fat" one's 16, but the builtin
 /// literals have about 60 three-byte spellings, and one fat pass over a block costs less than
-/// two slim ones (1 GiB of JSONL, one thread: 5.4 s with groups of 32, 4.3 s with 64).
+/// two slim ones (1 GiB of JSONL, one thread, single runs: 5.4 s with groups of 32, 4.3 s with
+/// 64).
 const GROUP: usize = 64;
 
 pub struct Literals {

@@ -173,9 +173,7 @@ impl<'h> Caps<'_, 'h> {
     }
 
     pub fn name(&self, name: &str) -> Option<Group<'h>> {
-        let key = GroupNames::key(name);
-        let &(_, _, i) = self.names.0.iter().find(|(k, n, _)| *k == key && n == name)?;
-        self.get(i)
+        self.get(self.names.index(name)?)
     }
 }
 
@@ -213,6 +211,12 @@ impl GroupNames {
     pub fn of(regex: &regex::bytes::Regex) -> Self {
         let named = regex.capture_names().enumerate().filter_map(|(i, n)| Some((Self::key(n?), n?.to_string(), i)));
         GroupNames(named.collect())
+    }
+
+    /// The index of the group called `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        let key = Self::key(name);
+        self.0.iter().find(|(k, n, _)| *k == key && n == name).map(|&(_, _, i)| i)
     }
 
     /// A name's first eight bytes, which tell apart the short names patterns use.
