@@ -54,6 +54,8 @@ pub struct Cache {
     /// What this run keeps, filled from the ordered results (a lock, since the scan holds the
     /// cache while results arrive).
     new: Mutex<Vec<Record>>,
+    /// Findings of the file being delivered, kept until the file itself arrives.
+    pending: Mutex<Vec<Cached>>,
 }
 
 /// A file's modification time in nanoseconds since the epoch, if the system gives one.
@@ -71,6 +73,7 @@ impl Cache {
             setup: setup.to_string(),
             old: HashMap::new(),
             new: Mutex::new(Vec::new()),
+            pending: Mutex::new(Vec::new()),
         };
         let Ok(file) = std::fs::File::open(dir.join(FILE)) else { return cache };
         let mut lines = std::io::BufReader::new(file).lines();
@@ -97,17 +100,23 @@ impl Cache {
         Some(FileResult { path: r.path.clone(), status, findings, size, modified, cached: true })
     }
 
-    /// Keeps `result` for the next run (not a failure, which is tried again).
+    /// Keeps findings of the file being delivered, for `store` to keep with the file.
+    pub fn store_findings(&self, findings: &[Finding]) {
+        let cached =
+            findings.iter().map(|f| Cached { finding: Finding { suppressed: None, ..f.clone() }, column: f.column });
+        self.pending.lock().expect("no panic while holding it").extend(cached);
+    }
+
+    /// Keeps `result` for the next run, with the findings given to `store_findings` since the
+    /// last file and its own (not a failure, which is tried again).
     pub fn store(&self, result: &FileResult) {
+        let mut findings = std::mem::take(&mut *self.pending.lock().expect("no panic while holding it"));
         let Some(modified) = result.modified else { return };
         if matches!(result.status, FileStatus::Failed { .. }) {
             return;
         }
-        let findings = result
-            .findings
-            .iter()
-            .map(|f| Cached { finding: Finding { suppressed: None, ..f.clone() }, column: f.column })
-            .collect();
+        self.store_findings(&result.findings);
+        findings.append(&mut self.pending.lock().expect("no panic while holding it"));
         let (path, size, status) = (result.path.clone(), result.size, result.status.clone());
         self.new.lock().expect("no panic while holding it").push(Record { path, size, modified, status, findings });
     }

@@ -4,6 +4,7 @@ use crate::cache::Cache;
 use crate::corpus::open::OpenLimits;
 use crate::corpus::{walk, WalkOptions};
 use crate::detect::{spec, Engine};
+use crate::finding::Finding;
 use crate::key::FingerprintKey;
 use crate::policy::accept::{Allowlist, Baseline, BASELINE_FILE};
 use crate::policy::config::{self, Config};
@@ -11,7 +12,7 @@ use crate::policy::rules::{Broken, Rule};
 use crate::policy::Policy;
 use crate::report::datasheet::{self, Answers};
 use crate::report::{findings, FindingsFormat};
-use crate::scan::Scanner;
+use crate::scan::{FileResult, Scanner, Sink};
 use crate::summary::Summary;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -279,35 +280,25 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         entries.iter().map(|e| if let crate::corpus::Entry::File { size, .. } = e { *size } else { 0 }).sum();
     let bar = progress_bar(total, args.quiet);
     let specs: Vec<&spec::DetectorSpec> = engine.detectors().iter().map(|d| &d.spec).collect();
-    let mut sink = findings::create(args.format, &args.out, &specs).map_err(|e| e.to_string())?;
+    let writer = findings::create(args.format, &args.out, &specs).map_err(|e| e.to_string())?;
     let mut summary = Summary::new(&key.id(), engine.detectors());
-    let mut write_error = None;
-    let mut total_findings = 0u64;
-    let mut reused = 0u64;
-    let mut new_baseline = Baseline::new(&key.id());
     let mut scanner = Scanner::new(&engine, &key);
     scanner.show_values = args.show_values;
     scanner.limits = OpenLimits { max_expansion: args.max_expansion };
     scanner.cache = cache.as_ref();
-    pool.install(|| {
-        scanner.run(&entries, &mut summary, &bar, &mut |r| {
-            total_findings += r.findings.len() as u64;
-            reused += u64::from(r.cached);
-            if let Some(c) = &cache {
-                c.store(r);
-            }
-            for f in &mut r.findings {
-                policy.judge(f);
-                if f.suppressed.is_none() {
-                    new_baseline.add(f);
-                }
-            }
-            if write_error.is_none() {
-                write_error = sink.write(&r.findings).err();
-            }
-        })
-    });
+    let mut delivery = Delivery {
+        cache: cache.as_ref(),
+        policy: &mut policy,
+        // Kept only when it is to be written: it holds every finding's fingerprint.
+        baseline: baseline_out.map(|_| Baseline::new(&key.id())),
+        writer,
+        write_error: None,
+        findings: 0,
+        reused: 0,
+    };
+    pool.install(|| scanner.run(&entries, &mut summary, &bar, &mut delivery));
     bar.finish_and_clear();
+    let Delivery { baseline: new_baseline, writer: sink, write_error, findings: total_findings, reused, .. } = delivery;
     if let Some(e) = write_error {
         return Err(e.to_string());
     }
@@ -324,7 +315,7 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
             eprintln!("govscan: {reused} file(s) unchanged since the last run, taken from the cache");
         }
     }
-    let broken = if let Some(target) = baseline_out {
+    let broken = if let (Some(target), Some(new_baseline)) = (baseline_out, new_baseline) {
         write_json(target, &new_baseline)?;
         eprintln!("govscan: wrote {} known finding(s) to {}", new_baseline.findings.len(), target.display());
         Vec::new()
@@ -342,6 +333,43 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
     } else {
         EXIT_OK
     })
+}
+
+/// Where the scan's results go, in walk order: the cache, the policy's verdicts, the next
+/// baseline and the findings file.
+struct Delivery<'a> {
+    cache: Option<&'a Cache>,
+    policy: &'a mut Policy,
+    baseline: Option<Baseline>,
+    writer: Box<dyn findings::FindingsSink>,
+    write_error: Option<findings::WriteError>,
+    findings: u64,
+    reused: u64,
+}
+
+impl Sink for Delivery<'_> {
+    fn findings(&mut self, findings: &mut [Finding]) {
+        self.findings += findings.len() as u64;
+        if let Some(c) = self.cache {
+            c.store_findings(findings);
+        }
+        for f in findings.iter_mut() {
+            self.policy.judge(f);
+            if let (None, Some(b)) = (&f.suppressed, &mut self.baseline) {
+                b.add(f);
+            }
+        }
+        if self.write_error.is_none() {
+            self.write_error = self.writer.write(findings).err();
+        }
+    }
+
+    fn file(&mut self, result: &FileResult) {
+        self.reused += u64::from(result.cached);
+        if let Some(c) = self.cache {
+            c.store(result);
+        }
+    }
 }
 
 /// What the cache's results depend on: govscan's version, the detectors as configured, the

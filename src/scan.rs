@@ -13,7 +13,7 @@ use crate::corpus::{parquet, Entry, Format};
 use crate::detect::{ContextScope, DetectorSet, Engine, FieldName, Match};
 use crate::finding::Finding;
 use crate::key::FingerprintKey;
-use crate::summary::{FileStats, FileStatus, Summary};
+use crate::summary::{FileStats, FileStatus, FileTally, Summary};
 use rayon::prelude::*;
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -28,6 +28,11 @@ pub const MAX_LINE: usize = 64 << 20;
 const TABLE_BATCH: usize = 64 * 1024;
 /// Files scanned in parallel before their findings are written; bounds memory on huge corpora.
 const BATCH: usize = 256;
+/// Files this large on disk are scanned one at a time, with every thread on the file, and
+/// their findings are passed on in parts as they are found: memory does not grow with the file.
+pub const ALONE: u64 = 4 * CHUNK as u64;
+/// Chunks of an in-memory file scanned in parallel, per thread, before their findings go on.
+const CHUNKS_PER_THREAD: usize = 4;
 
 pub struct Scanner<'a> {
     pub engine: &'a Engine,
@@ -38,6 +43,8 @@ pub struct Scanner<'a> {
     pub chunk: usize,
     /// The longest line held whole.
     pub max_line: usize,
+    /// Files this large on disk are scanned alone, their findings passed on in parts.
+    pub alone: u64,
     pub limits: OpenLimits,
     /// Results of unchanged files from the last run (`--cache`).
     pub cache: Option<&'a Cache>,
@@ -55,6 +62,18 @@ pub struct FileResult {
     /// Reused from the cache, not scanned in this run.
     pub cached: bool,
 }
+
+/// Receives the scan's results in walk order: each file's findings, in one or more parts as they
+/// are found, then the file itself. The summary has counted what the sink receives.
+pub trait Sink {
+    /// Findings of the file being delivered, in file order; the sink may mark them (accepted).
+    fn findings(&mut self, findings: &mut [Finding]);
+    /// The file, after all its findings (its own `findings` are then empty).
+    fn file(&mut self, result: &FileResult);
+}
+
+/// Where a large file's findings go at the end of each part of it.
+type PassOn<'d> = &'d mut dyn FnMut(&mut Vec<Finding>);
 
 /// Progress in on-disk bytes, reported as files and chunks finish.
 pub trait Progress: Sync {
@@ -121,6 +140,34 @@ struct Collected {
     scripts: ScriptCounts,
 }
 
+/// What a file's scan has collected. A large file scanned alone passes its findings on at the
+/// end of each part (`part_done`); other files hold theirs until they end.
+struct FileOut<'d> {
+    found: Collected,
+    pass_on: Option<PassOn<'d>>,
+}
+
+impl FileOut<'_> {
+    fn part_done(&mut self) {
+        if let Some(pass_on) = &mut self.pass_on {
+            if !self.found.findings.is_empty() {
+                pass_on(&mut self.found.findings);
+                self.found.findings.clear();
+            }
+        }
+    }
+
+    /// Appends a part's findings, their lines and records counted from `lines_before`.
+    fn add_shifted(&mut self, found: Collected, lines_before: u64) {
+        self.found.findings.extend(found.findings.into_iter().map(|mut f| {
+            f.line += lines_before;
+            f.record = f.record.map(|r| r + lines_before);
+            f
+        }));
+        self.found.scripts.add(&found.scripts);
+    }
+}
+
 /// What one block of lines produced, with lines counted from the block's start.
 #[derive(Default)]
 struct BlockResult {
@@ -139,30 +186,49 @@ impl<'a> Scanner<'a> {
             show_values: false,
             chunk: CHUNK,
             max_line: MAX_LINE,
+            alone: ALONE,
             limits: OpenLimits::default(),
             cache: None,
         }
     }
 
-    /// Scans every entry; `sink` receives each file's result in walk order (after the summary
-    /// has counted it; it may mark findings as accepted).
-    pub fn run(
-        &self,
-        entries: &[Entry],
-        summary: &mut Summary,
-        progress: &dyn Progress,
-        sink: &mut dyn FnMut(&mut FileResult),
-    ) {
-        for batch in entries.chunks(BATCH) {
-            let mut results: Vec<FileResult> = batch.par_iter().map(|e| self.scan_entry(e, progress)).collect();
-            for r in &mut results {
-                summary.add_file(&r.path, &r.status, &r.findings);
-                sink(r);
+    /// Scans every entry; `sink` receives the results in walk order, after the summary has
+    /// counted them. Small files are scanned side by side in batches; a large one alone, its
+    /// findings delivered in parts while it is scanned.
+    pub fn run(&self, entries: &[Entry], summary: &mut Summary, progress: &dyn Progress, sink: &mut dyn Sink) {
+        let mut rest = entries;
+        while !rest.is_empty() {
+            let side_by_side = rest.iter().take(BATCH).take_while(|e| !self.scanned_alone(e)).count();
+            let (batch, after) = rest.split_at(side_by_side.max(1));
+            rest = after;
+            if side_by_side == 0 {
+                self.run_alone(&batch[0], summary, progress, sink);
+                continue;
+            }
+            let results: Vec<FileResult> = batch.par_iter().map(|e| self.scan_entry(e, progress, None)).collect();
+            for r in results {
+                deliver(summary, sink, r, FileTally::default());
             }
         }
     }
 
-    fn scan_entry(&self, entry: &Entry, progress: &dyn Progress) -> FileResult {
+    /// Whether `entry` is scanned alone, its findings passed on in parts (a large file).
+    fn scanned_alone(&self, entry: &Entry) -> bool {
+        matches!(entry, Entry::File { size, .. } if *size >= self.alone)
+    }
+
+    fn run_alone(&self, entry: &Entry, summary: &mut Summary, progress: &dyn Progress, sink: &mut dyn Sink) {
+        let path = display(entry.path());
+        let mut tally = FileTally::default();
+        let mut pass_on = |part: &mut Vec<Finding>| {
+            summary.add_part(&path, part, &mut tally);
+            sink.findings(part);
+        };
+        let result = self.scan_entry(entry, progress, Some(&mut pass_on));
+        deliver(summary, sink, result, tally);
+    }
+
+    fn scan_entry(&self, entry: &Entry, progress: &dyn Progress, pass_on: Option<PassOn>) -> FileResult {
         let (path, status) = match entry {
             Entry::File { path, size } => {
                 let modified = self.cache.and_then(|_| crate::cache::modified(path));
@@ -170,7 +236,8 @@ impl<'a> Scanner<'a> {
                     progress.advance(*size);
                     return hit;
                 }
-                return FileResult { modified, size: *size, ..self.scan_file(path, *size, progress) };
+                let scanned = self.scan_file_passing(path, *size, progress, pass_on);
+                return FileResult { modified, size: *size, ..scanned };
             }
             Entry::Skipped { path, reason } => (path, FileStatus::Skipped(reason.clone())),
             Entry::Failed { path, reason } => {
@@ -182,13 +249,24 @@ impl<'a> Scanner<'a> {
 
     /// Scans one file; never panics on bad input, which becomes a `Skipped` or `Failed` status.
     pub fn scan_file(&self, path: &Path, size: u64, progress: &dyn Progress) -> FileResult {
+        self.scan_file_passing(path, size, progress, None)
+    }
+
+    /// Like `scan_file`; findings found before the end go to `pass_on`, if given, in parts.
+    fn scan_file_passing(
+        &self,
+        path: &Path,
+        size: u64,
+        progress: &dyn Progress,
+        pass_on: Option<PassOn>,
+    ) -> FileResult {
         let progress = FileProgress { inner: progress, sent: AtomicU64::new(0), raw_read: Arc::new(AtomicU64::new(0)) };
-        let result = self.scan_opened(path, &progress);
+        let result = self.scan_opened(path, &progress, pass_on);
         progress.reach(size);
         result
     }
 
-    fn scan_opened(&self, path: &Path, progress: &FileProgress) -> FileResult {
+    fn scan_opened(&self, path: &Path, progress: &FileProgress, pass_on: Option<PassOn>) -> FileResult {
         let shown = display(path);
         let opened = match open(path, self.limits, progress.raw_read.clone()) {
             Ok(o) => o,
@@ -220,15 +298,15 @@ impl<'a> Scanner<'a> {
             stored_bytes,
             ..FileStats::default()
         };
-        let mut out = Collected::default();
+        let mut out = FileOut { found: Collected::default(), pass_on };
         let outcome = match content {
             Content::Absent(why) => Outcome::Skipped(why),
             Content::Parquet(file) => self.scan_parquet(&shown, &file, &mut stats, &mut out),
             Content::Bytes(bytes) => self.scan_bytes(&shown, &bytes, format, &mut stats, &mut out, progress),
             Content::Stream(reader) => self.scan_stream(&shown, reader, format, &mut stats, &mut out, progress),
         };
-        stats.scripts.add(&out.scripts);
-        let findings = out.findings;
+        stats.scripts.add(&out.found.scripts);
+        let findings = out.found.findings;
         let status = match outcome {
             Outcome::Done => FileStatus::Scanned(stats),
             Outcome::Skipped(reason) => FileStatus::Skipped(reason),
@@ -243,14 +321,14 @@ impl<'a> Scanner<'a> {
         bytes: &Bytes,
         format: Format,
         stats: &mut FileStats,
-        out: &mut Collected,
+        out: &mut FileOut,
         progress: &dyn Progress,
     ) -> Outcome {
         let outcome = match (binary_reason(bytes), format) {
             (Some(reason), _) => Outcome::Skipped(reason),
             (None, Format::Csv | Format::Tsv) => self.scan_table(path, Cursor::new(&bytes[..]), format, stats, out),
             (None, _) => {
-                out.findings.extend(self.scan_buffer(path, bytes, format, stats, progress));
+                self.scan_chunks(path, bytes, format, stats, progress, out);
                 Outcome::Done
             }
         };
@@ -277,34 +355,47 @@ impl<'a> Scanner<'a> {
         stats: &mut FileStats,
         progress: &dyn Progress,
     ) -> Vec<Finding> {
+        let mut out = FileOut { found: Collected::default(), pass_on: None };
+        self.scan_chunks(path, buf, format, stats, progress, &mut out);
+        stats.scripts.add(&out.found.scripts);
+        out.found.findings
+    }
+
+    /// `scan_buffer` into `out`: chunks are scanned in parallel a window at a time, and each
+    /// window's findings are a part of the file.
+    fn scan_chunks(
+        &self,
+        path: &str,
+        buf: &[u8],
+        format: Format,
+        stats: &mut FileStats,
+        progress: &dyn Progress,
+        out: &mut FileOut,
+    ) {
         let (chunks, cut_lines) = split_lines(buf, self.chunk, self.max_line);
-        let parts: Vec<BlockResult> = chunks
-            .par_iter()
-            .map(|r| {
-                let res = self.scan_block(path, &buf[r.clone()], r.start as u64, format);
-                progress.advance(r.len() as u64);
-                res
-            })
-            .collect();
+        let mut lines_before = 0;
+        for window in chunks.chunks(rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD) {
+            let parts: Vec<BlockResult> = window
+                .par_iter()
+                .map(|r| {
+                    let res = self.scan_block(path, &buf[r.clone()], r.start as u64, format);
+                    progress.advance(r.len() as u64);
+                    res
+                })
+                .collect();
+            for part in parts {
+                out.add_shifted(part.found, lines_before);
+                lines_before += part.newlines;
+                stats.records += part.records;
+                stats.malformed_records += part.malformed;
+                stats.invalid_utf8_bytes += part.invalid_utf8;
+            }
+            out.part_done();
+        }
         stats.bytes = buf.len() as u64;
         // Each block counted its newlines.
-        stats.lines = count_lines(parts.iter().map(|p| p.newlines).sum(), buf);
+        stats.lines = count_lines(lines_before, buf);
         stats.cut_lines = cut_lines;
-        let mut findings = Vec::new();
-        let mut lines_before = 0;
-        for part in parts {
-            findings.extend(part.found.findings.into_iter().map(|mut f| {
-                f.line += lines_before;
-                f.record = f.record.map(|r| r + lines_before);
-                f
-            }));
-            stats.scripts.add(&part.found.scripts);
-            lines_before += part.newlines;
-            stats.records += part.records;
-            stats.malformed_records += part.malformed;
-            stats.invalid_utf8_bytes += part.invalid_utf8;
-        }
-        findings
     }
 
     fn scan_stream(
@@ -313,7 +404,7 @@ impl<'a> Scanner<'a> {
         reader: Box<dyn Read + Send>,
         format: Format,
         stats: &mut FileStats,
-        out: &mut Collected,
+        out: &mut FileOut,
         progress: &FileProgress,
     ) -> Outcome {
         let (head, reader) = peek_head(reader, 8192);
@@ -339,7 +430,7 @@ impl<'a> Scanner<'a> {
         reader: Box<dyn Read + Send>,
         format: Format,
         stats: &mut FileStats,
-        out: &mut Collected,
+        out: &mut FileOut,
         progress: &FileProgress,
     ) -> Outcome {
         let mut blocks = LineBlocks::new(reader, self.chunk, self.max_line);
@@ -354,12 +445,8 @@ impl<'a> Scanner<'a> {
                 }
             };
             let res = self.scan_block(path, block, stats.bytes, format);
-            out.findings.extend(res.found.findings.into_iter().map(|mut f| {
-                f.line += stats.lines;
-                f.record = f.record.map(|r| r + stats.lines);
-                f
-            }));
-            out.scripts.add(&res.found.scripts);
+            out.add_shifted(res.found, stats.lines);
+            out.part_done();
             stats.lines += res.newlines;
             stats.records += res.records;
             stats.malformed_records += res.malformed;
@@ -380,7 +467,7 @@ impl<'a> Scanner<'a> {
         input: impl Read + Send,
         format: Format,
         stats: &mut FileStats,
-        out: &mut Collected,
+        out: &mut FileOut,
     ) -> Outcome {
         let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
         let mut table = match Table::new(input, delimiter) {
@@ -411,9 +498,9 @@ impl<'a> Scanner<'a> {
                 },
             );
             for part in parts {
-                out.findings.extend(part.findings);
-                out.scripts.add(&part.scripts);
+                out.add_shifted(part, 0);
             }
+            out.part_done();
             let rows = batch.rows();
             stats.records += rows.len() as u64;
             stats.lines = rows.last().map_or(stats.lines, |r| r.line);
@@ -470,14 +557,20 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn scan_parquet(&self, path: &str, file: &std::fs::File, stats: &mut FileStats, out: &mut Collected) -> Outcome {
+    fn scan_parquet(&self, path: &str, file: &std::fs::File, stats: &mut FileStats, out: &mut FileOut) -> Outcome {
         let mut matches = Vec::new();
         let mut bytes = 0u64;
+        let mut slice = 0;
         let result = parquet::for_each_cell(file, &mut |row, column, text| {
             bytes += text.len() as u64;
+            // Cells come column by column within a slice of rows; a part is a whole slice.
+            if (row - 1) / parquet::SLICE_ROWS as u64 != slice {
+                slice = (row - 1) / parquet::SLICE_ROWS as u64;
+                out.part_done();
+            }
             let unit =
                 Unit { line: row, offset: 0, record: Some(row), field: Some(column), name: FieldName::Name(column) };
-            self.scan_cell(path, text.as_bytes(), unit, &mut matches, out);
+            self.scan_cell(path, text.as_bytes(), unit, &mut matches, &mut out.found);
         });
         stats.bytes = bytes;
         match result {
@@ -642,6 +735,15 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Hands a file's last findings and then the file to the summary and the sink.
+fn deliver(summary: &mut Summary, sink: &mut dyn Sink, mut result: FileResult, mut tally: FileTally) {
+    summary.add_part(&result.path, &result.findings, &mut tally);
+    sink.findings(&mut result.findings);
+    summary.end_file(&result.path, &result.status, tally);
+    result.findings.clear();
+    sink.file(&result);
+}
+
 /// The lines of `block` split at `\n` (as `split` would, with the last line possibly empty),
 /// found with memchr rather than a byte at a time.
 fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -752,6 +854,59 @@ mod tests {
             assert_eq!(located(&split), located(&whole), "chunk {chunk}");
             assert_eq!(split_stats, stats);
         }
+    }
+
+    /// What a sink received, in order: parts of findings (the path and how many), and files.
+    #[derive(Default)]
+    struct Recorder {
+        events: Vec<(String, Option<usize>)>,
+        found: Vec<Finding>,
+    }
+
+    impl Sink for Recorder {
+        fn findings(&mut self, findings: &mut [Finding]) {
+            if let Some(f) = findings.first() {
+                self.events.push((f.path.clone(), Some(findings.len())));
+            }
+            self.found.extend_from_slice(findings);
+        }
+        fn file(&mut self, result: &FileResult) {
+            assert!(result.findings.is_empty(), "findings go before their file");
+            self.events.push((result.path.clone(), None));
+        }
+    }
+
+    #[test]
+    fn a_large_file_passes_its_findings_on_in_parts_and_counts_as_if_held_whole() {
+        let fx = Fixture::new();
+        let big: String = (0..3000).map(|i| format!("row {i} Tel: 6{:03} 4567, HKID A123456(3)\n", i % 1000)).collect();
+        let files = [("a.txt", TEXT), ("big.txt", big.as_str()), ("c.jsonl", "{\"t\": \"Tel 6123 4567\"}\n")];
+        let entries: Vec<Entry> = files
+            .iter()
+            .map(|(name, text)| Entry::File { path: fx.write(name, text.as_bytes()), size: text.len() as u64 })
+            .collect();
+        let mut scanner = fx.scanner();
+        (scanner.chunk, scanner.alone) = (4096, 64 << 10);
+        let mut summary = Summary::new("k", fx.engine.detectors());
+        let mut got = Recorder::default();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        pool.install(|| scanner.run(&entries, &mut summary, &(), &mut got));
+
+        let mut held = Summary::new("k", fx.engine.detectors());
+        let mut held_findings = Vec::new();
+        for (name, text) in files {
+            let r = fx.scanner().scan_file(&fx.dir.path().join(name), text.len() as u64, &());
+            held.add_file(&r.path, &r.status, &r.findings);
+            held_findings.extend(r.findings);
+        }
+        assert_eq!(located(&got.found), located(&held_findings));
+        assert_eq!(summary, held);
+        assert_eq!(summary.detectors["hk_phone"].occurrences, 2 + 3000 + 1);
+        let parts_of = |name: &str| got.events.iter().filter(|(p, n)| p.ends_with(name) && n.is_some()).count();
+        assert!(parts_of("big.txt") > 2, "{:?}", got.events);
+        assert_eq!(parts_of("a.txt"), 1);
+        let files_in_order: Vec<&str> = got.events.iter().filter(|e| e.1.is_none()).map(|e| e.0.as_str()).collect();
+        assert!(files_in_order.iter().zip(files).all(|(p, (name, _))| p.ends_with(name)), "{files_in_order:?}");
     }
 
     #[test]
@@ -897,7 +1052,7 @@ mod tests {
         let Content::Bytes(bytes @ Bytes::Mapped(_)) = opened.content else { panic!("a large file is mapped") };
         std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(4096).unwrap();
         let mut stats = FileStats::default();
-        let mut out = Collected::default();
+        let mut out = FileOut { found: Collected::default(), pass_on: None };
         let outcome = fx.scanner().scan_bytes("shrinks.txt", &bytes, Format::Text, &mut stats, &mut out, &());
         let Outcome::Failed(reason) = outcome else { panic!("the change must be reported") };
         assert!(reason.contains("shrank"), "{reason}");

@@ -191,6 +191,52 @@ fn add_map<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>)
     }
 }
 
+/// A record or line number, and whether it is a record (`true`) or a line of text: ordered by
+/// number first, as the file is read.
+type Unit = (u64, bool);
+
+/// What the summary carries from one part of a file's findings to the next, so a large file
+/// is counted in parts as it is scanned. Parts arrive in file order; only the last line or
+/// record of a part can go on in the next (a line cut into pieces, a Parquet row slice).
+#[derive(Default)]
+pub struct FileTally {
+    last_line: LastUnit,
+    last_record: LastUnit,
+    /// The personal-data kinds of the last record (or line) so far, not yet counted as
+    /// co-occurring.
+    open_units: BTreeMap<Unit, BTreeSet<String>>,
+    holders: BTreeSet<String>,
+    licences: BTreeSet<String>,
+    rights_signal: bool,
+}
+
+/// The last line (or record) counted, and the detectors already counted on it.
+#[derive(Default)]
+struct LastUnit {
+    at: u64,
+    counted: BTreeSet<String>,
+}
+
+impl LastUnit {
+    /// How many new lines (records) each detector is found on among `pairs`, those counted in
+    /// an earlier part left out.
+    fn count_new<'f>(&mut self, pairs: BTreeSet<(u64, &'f str)>) -> BTreeMap<&'f str, u64> {
+        let mut new = BTreeMap::new();
+        let Some(&(last, _)) = pairs.last() else { return new };
+        for &(at, detector) in &pairs {
+            if !(at == self.at && self.counted.contains(detector)) {
+                *new.entry(detector).or_default() += 1;
+            }
+        }
+        if last != self.at {
+            self.counted.clear();
+            self.at = last;
+        }
+        self.counted.extend(pairs.range((last, "")..).map(|&(_, d)| d.to_string()));
+        new
+    }
+}
+
 impl Summary {
     pub fn new(key_id: &str, detectors: &[Detector]) -> Self {
         let mut s = Summary { schema_version: SCHEMA_VERSION, key_id: key_id.to_string(), ..Default::default() };
@@ -208,8 +254,70 @@ impl Summary {
         s
     }
 
-    /// Folds one file: its status and its findings (sorted by position).
+    /// Folds one file: its status and its findings (in file order).
     pub fn add_file(&mut self, path: &str, status: &FileStatus, findings: &[Finding]) {
+        let mut tally = FileTally::default();
+        self.add_part(path, findings, &mut tally);
+        self.end_file(path, status, tally);
+    }
+
+    /// Folds the next part of a file's findings, in file order: a large file's findings are
+    /// counted as they are found, not held until it ends. `end_file` closes the file.
+    pub fn add_part(&mut self, path: &str, findings: &[Finding], tally: &mut FileTally) {
+        tally.rights_signal |= findings.iter().any(|f| f.category == Category::Copyright);
+        let on_lines = tally.last_line.count_new(findings.iter().map(|f| (f.line, f.detector.as_str())).collect());
+        let on_records = tally
+            .last_record
+            .count_new(findings.iter().map(|f| (f.record.unwrap_or(f.line), f.detector.as_str())).collect());
+        for (detector, n) in on_lines {
+            self.detectors.entry(detector.to_string()).or_default().lines += n;
+        }
+        for (detector, n) in on_records {
+            self.detectors.entry(detector.to_string()).or_default().records += n;
+        }
+        self.add_co_occurrence(path, findings, &mut tally.open_units);
+        for f in findings {
+            let d = self.detectors.entry(f.detector.clone()).or_default();
+            d.occurrences += 1;
+            if let Some(field) = &f.field {
+                *d.fields.entry(field.clone()).or_default() += 1;
+            }
+            let n = d.per_file.entry(path.to_string()).or_default();
+            if *n == 0 {
+                d.files += 1;
+            }
+            *n += 1;
+            d.fingerprints.insert(f.fingerprint.clone());
+            *d.confidence.entry(Level::of(f.confidence)).or_default() += 1;
+            d.examples.insert(f.masked.clone());
+            if d.examples.len() > EXAMPLES {
+                d.examples.pop_last();
+            }
+            match &f.detail {
+                Detail::Notice { holder, years } => {
+                    let name = holder.clone().unwrap_or_else(|| "(holder not stated)".to_string());
+                    let h = self.copyright.holders.entry(name.clone()).or_default();
+                    h.notices += 1;
+                    h.years = union_years(h.years, *years);
+                    if tally.holders.insert(name) {
+                        h.files += 1;
+                    }
+                }
+                Detail::Licence { id, nc, nd, sa } => {
+                    let l = self.copyright.licences.entry(id.clone()).or_default();
+                    l.occurrences += 1;
+                    (l.nc, l.nd, l.sa) = (*nc, *nd, *sa);
+                    if tally.licences.insert(id.clone()) {
+                        l.files += 1;
+                    }
+                }
+                Detail::None => {}
+            }
+        }
+    }
+
+    /// Closes a file whose findings `add_part` has counted: its status and statistics.
+    pub fn end_file(&mut self, path: &str, status: &FileStatus, mut tally: FileTally) {
         match status {
             FileStatus::Scanned(stats) => {
                 self.files.scanned += 1;
@@ -234,10 +342,12 @@ impl Summary {
                 insert_sorted(&mut self.failed, FileIssue { path: path.to_string(), reason: reason.clone() });
             }
         }
-        if findings.iter().any(|f| f.category == Category::Copyright) {
+        if tally.rights_signal {
             self.files.with_rights_signal += 1;
         }
-        self.add_findings(path, findings);
+        for (unit, kinds) in std::mem::take(&mut tally.open_units) {
+            self.count_co_occurring(path, unit, kinds);
+        }
     }
 
     fn add_stats(&mut self, st: &FileStats) {
@@ -265,77 +375,33 @@ impl Summary {
         }
     }
 
-    fn add_findings(&mut self, path: &str, findings: &[Finding]) {
-        self.add_co_occurrence(path, findings);
-        let mut seen_lines: BTreeSet<(&str, u64)> = BTreeSet::new();
-        let mut seen_records: BTreeSet<(&str, u64)> = BTreeSet::new();
-        let mut holders_here = BTreeSet::new();
-        let mut licences_here = BTreeSet::new();
-        for f in findings {
-            let d = self.detectors.entry(f.detector.clone()).or_default();
-            d.occurrences += 1;
-            if seen_lines.insert((&f.detector, f.line)) {
-                d.lines += 1;
-            }
-            if seen_records.insert((&f.detector, f.record.unwrap_or(f.line))) {
-                d.records += 1;
-            }
-            if let Some(field) = &f.field {
-                *d.fields.entry(field.clone()).or_default() += 1;
-            }
-            let n = d.per_file.entry(path.to_string()).or_default();
-            if *n == 0 {
-                d.files += 1;
-            }
-            *n += 1;
-            d.fingerprints.insert(f.fingerprint.clone());
-            *d.confidence.entry(Level::of(f.confidence)).or_default() += 1;
-            d.examples.insert(f.masked.clone());
-            if d.examples.len() > EXAMPLES {
-                d.examples.pop_last();
-            }
-            match &f.detail {
-                Detail::Notice { holder, years } => {
-                    let name = holder.clone().unwrap_or_else(|| "(holder not stated)".to_string());
-                    let h = self.copyright.holders.entry(name.clone()).or_default();
-                    h.notices += 1;
-                    h.years = union_years(h.years, *years);
-                    if holders_here.insert(name) {
-                        h.files += 1;
-                    }
-                }
-                Detail::Licence { id, nc, nd, sa } => {
-                    let l = self.copyright.licences.entry(id.clone()).or_default();
-                    l.occurrences += 1;
-                    (l.nc, l.nd, l.sa) = (*nc, *nd, *sa);
-                    if licences_here.insert(id.clone()) {
-                        l.files += 1;
-                    }
-                }
-                Detail::None => {}
-            }
+    /// Groups a part's personal-data findings by record (or line) and counts the records that
+    /// hold more than one kind. The part's last record may go on in the next part, so it stays
+    /// in `open` until a later part (or the file's end) closes it.
+    fn add_co_occurrence(&mut self, path: &str, findings: &[Finding], open: &mut BTreeMap<Unit, BTreeSet<String>>) {
+        let mut by_unit = std::mem::take(open);
+        for f in findings.iter().filter(|f| f.category == Category::PersonalData) {
+            let unit = (f.record.unwrap_or(f.line), f.record.is_some());
+            by_unit.entry(unit).or_default().insert(f.detector.clone());
+        }
+        if let Some(&(last, _)) = by_unit.keys().next_back() {
+            *open = by_unit.split_off(&(last, false));
+        }
+        for (unit, kinds) in by_unit {
+            self.count_co_occurring(path, unit, kinds);
         }
     }
 
-    /// Groups one file's personal-data findings by record and counts the records that hold more
-    /// than one kind.
-    fn add_co_occurrence(&mut self, path: &str, findings: &[Finding]) {
-        let mut by_record: BTreeMap<(bool, u64), BTreeSet<&str>> = BTreeMap::new();
-        for f in findings.iter().filter(|f| f.category == Category::PersonalData) {
-            let unit = (f.record.is_some(), f.record.unwrap_or(f.line));
-            by_record.entry(unit).or_default().insert(&f.detector);
+    fn count_co_occurring(&mut self, path: &str, (n, structured): Unit, kinds: BTreeSet<String>) {
+        if kinds.len() < 2 {
+            return;
         }
-        for ((structured, n), kinds) in by_record {
-            if kinds.len() < 2 {
-                continue;
-            }
-            let key = kinds.into_iter().collect::<Vec<_>>().join("+");
-            *self.co_occurrence.by_kinds.entry(key).or_default() += 1;
-            let at = if structured { format!("{path}: record {n}") } else { format!("{path}: line {n}") };
-            self.co_occurrence.locations.insert(at);
-            if self.co_occurrence.locations.len() > LOCATIONS {
-                self.co_occurrence.locations.pop_last();
-            }
+        let key = kinds.into_iter().collect::<Vec<_>>().join("+");
+        *self.co_occurrence.by_kinds.entry(key).or_default() += 1;
+        let at = if structured { format!("{path}: record {n}") } else { format!("{path}: line {n}") };
+        self.co_occurrence.locations.insert(at);
+        if self.co_occurrence.locations.len() > LOCATIONS {
+            self.co_occurrence.locations.pop_last();
         }
     }
 
@@ -515,6 +581,48 @@ mod tests {
             let mut ba = summary_of(b);
             ba.merge(&summary_of(a)).unwrap();
             assert_eq!(ba, whole, "b then a, cut {cut}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A file counted in parts as it is scanned (cut anywhere, even inside a line; each
+        /// part in any order) is counted as if it were held whole.
+        #[test]
+        fn a_file_counted_in_parts_equals_it_counted_whole(
+            rows in proptest::collection::vec((1u64..6, 0usize..4, proptest::bool::ANY), 0..40),
+            cuts in proptest::collection::vec(0usize..40, 0..5),
+        ) {
+            const DETECTORS: [&str; 4] = ["hk_phone", "hkid", "email", "copyright_notice"];
+            let mut line = 1;
+            let findings: Vec<Finding> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, &(step, d, record))| {
+                    line += step / 3; // some findings share a line
+                    let detail = if DETECTORS[d] == "copyright_notice" {
+                        Detail::Notice { holder: Some(format!("H{}", i % 3)), years: None }
+                    } else {
+                        Detail::None
+                    };
+                    let f = finding("f.jsonl", line, DETECTORS[d], &format!("v{}", i % 5), detail);
+                    Finding { record: record.then_some(line), ..f }
+                })
+                .collect();
+            let whole = summary_of(&[("f.jsonl".into(), scanned(line), findings.clone())]);
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(findings.len())).collect();
+            cuts.sort_unstable();
+            let engine = Engine::builtin().unwrap();
+            let mut parts = Summary::new("k", engine.detectors());
+            let mut tally = FileTally::default();
+            let mut from = 0;
+            for to in cuts.into_iter().chain([findings.len()]) {
+                let mut part = findings[from..to].to_vec();
+                part.reverse();
+                parts.add_part("f.jsonl", &part, &mut tally);
+                from = to;
+            }
+            parts.end_file("f.jsonl", &scanned(line), tally);
+            proptest::prop_assert_eq!(parts, whole);
         }
     }
 

@@ -20,6 +20,14 @@ pub enum Entry {
     Failed { path: PathBuf, reason: String },
 }
 
+impl Entry {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Entry::File { path, .. } | Entry::Skipped { path, .. } | Entry::Failed { path, .. } => path,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     #[error("bad glob {glob:?}: {source}")]
