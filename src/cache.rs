@@ -20,7 +20,8 @@ use std::time::UNIX_EPOCH;
 /// The folder `--cache` uses when given no folder.
 pub const DEFAULT_DIR: &str = ".govscan-cache";
 const FILE: &str = "cache.jsonl";
-const VERSION: u32 = 1;
+/// 2: content hashes are XXH3-128 (BLAKE3 in 1), so a version-1 entry would not match a new one.
+const VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Header {

@@ -5,6 +5,7 @@
 
 use crate::cache::Cache;
 use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
+use crate::corpus::digest::{self, Digest};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
 use crate::corpus::script::ScriptCounts;
@@ -334,7 +335,7 @@ impl<'a> Scanner<'a> {
         };
         stats.bytes = bytes.len() as u64;
         if matches!(outcome, Outcome::Done) {
-            stats.content_hash = Some(content_hash(blake3::Hasher::new().update_rayon(bytes)));
+            stats.content_hash = Some(digest::of_bytes(bytes));
         }
         if bytes.changed_while_read() {
             return Outcome::Failed(
@@ -408,7 +409,7 @@ impl<'a> Scanner<'a> {
         progress: &FileProgress,
     ) -> Outcome {
         let (head, reader) = peek_head(reader, 8192);
-        let hasher = Arc::new(std::sync::Mutex::new(blake3::Hasher::new()));
+        let hasher = Arc::new(std::sync::Mutex::new(Digest::default()));
         let reader: Box<dyn Read + Send> = Box::new(Hashing { inner: reader, hasher: hasher.clone() });
         if let Some(reason) = binary_reason(&head) {
             return Outcome::Skipped(reason);
@@ -419,7 +420,8 @@ impl<'a> Scanner<'a> {
             self.scan_lines(path, reader, format, stats, out, progress)
         };
         if matches!(outcome, Outcome::Done) {
-            stats.content_hash = Some(content_hash(&hasher.lock().expect("the reader is done with it")));
+            let digest = std::mem::take(&mut *hasher.lock().expect("the reader is done with it"));
+            stats.content_hash = Some(digest.finish());
         }
         outcome
     }
@@ -575,11 +577,11 @@ impl<'a> Scanner<'a> {
         stats.bytes = bytes;
         match result {
             Ok(scan) => {
-                let mut hasher = blake3::Hasher::new();
+                let mut hasher = Digest::default();
                 if let Ok(mut f) = file.try_clone() {
                     use std::io::Seek;
-                    if f.seek(std::io::SeekFrom::Start(0)).is_ok() && hasher.update_reader(f).is_ok() {
-                        stats.content_hash = Some(content_hash(&hasher));
+                    if f.seek(std::io::SeekFrom::Start(0)).is_ok() && std::io::copy(&mut f, &mut hasher).is_ok() {
+                        stats.content_hash = Some(hasher.finish());
                     }
                 }
                 stats.records = scan.rows;
@@ -761,15 +763,10 @@ fn chars(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 
-/// A content hash as summaries keep it: 128 bits of BLAKE3, hex.
-fn content_hash(hasher: &blake3::Hasher) -> String {
-    hasher.finalize().as_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Hashes what passes through a stream, so duplicates are found without a second read.
 struct Hashing {
     inner: Box<dyn Read + Send>,
-    hasher: Arc<std::sync::Mutex<blake3::Hasher>>,
+    hasher: Arc<std::sync::Mutex<Digest>>,
 }
 
 impl Read for Hashing {

@@ -156,7 +156,7 @@ pub struct FileStats {
     /// Parquet columns of types not scanned (nested, binary …).
     pub skipped_columns: u64,
     pub scripts: ScriptCounts,
-    /// BLAKE3 of the decoded content (the stored bytes for Parquet), to find duplicate files.
+    /// XXH3-128 of the decoded content (the stored bytes for Parquet), to find duplicate files.
     pub content_hash: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 
 pub mod ascii;
 pub mod blocks;
+pub mod digest;
 pub mod mapguard;
 pub mod open;
 pub mod parquet;

@@ -335,7 +335,10 @@ pub fn build(s: &Summary, answers: &Answers, title: &str) -> Datasheet {
 
 fn composition(s: &Summary) -> Composition {
     let f = &s.files;
-    let groups: Vec<_> = s.content.values().filter(|g| g.files > 1).collect();
+    let mut groups: Vec<_> = s.content.values().filter(|g| g.files > 1).collect();
+    // The examples shown: the groups that waste most first, not the hash's arbitrary order.
+    groups
+        .sort_by(|a, b| ((b.files - 1) * b.bytes).cmp(&((a.files - 1) * a.bytes)).then_with(|| a.paths.cmp(&b.paths)));
     Composition {
         files_scanned: f.scanned,
         files_skipped: f.skipped,
