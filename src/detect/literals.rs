@@ -8,6 +8,9 @@
 //!   decodes every escape anyway;
 //! - anything else: a case-sensitive search for every case spelling of the form's first three
 //!   bytes (its anchor), and a case-insensitive check of the whole form where one is found.
+//!   Anchors led by a non-ASCII byte (`版`, `©`, full-width forms) are searched apart, and only
+//!   in text that has a non-ASCII byte: escaped JSON and English text have none, and mixing them
+//!   with the ASCII anchors overfills Teddy's 16 buckets, whose shared masks then match often.
 
 use super::prefilter::{DetectorSet, Hit};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -27,10 +30,17 @@ const ANCHOR: usize = 3;
 /// 64).
 const GROUP: usize = 64;
 
+/// Anchor spellings of one length searched together, with the forms to check where each
+/// spelling (by pattern id) is found.
+struct AnchorGroup {
+    search: AhoCorasick,
+    forms: Vec<Vec<Form>>,
+    /// The anchors start with a non-ASCII byte: ASCII text holds none of them.
+    non_ascii: bool,
+}
+
 pub struct Literals {
-    /// Each group of anchor spellings, with the forms to check where each spelling (by pattern
-    /// id) is found.
-    anchors: Vec<(AhoCorasick, Vec<Vec<Form>>)>,
+    anchors: Vec<AnchorGroup>,
     /// One-byte forms.
     bytes: Vec<(u8, DetectorSet)>,
     /// Forms that start with an escape, by the escaped UTF-16 unit.
@@ -75,13 +85,9 @@ impl Literals {
                 lits.escaped_units.resize(1 << 10, 0);
                 lits.escaped_units[unit as usize / 64] |= 1 << (unit % 64);
             } else {
-                // The anchor stops before a non-ASCII byte or an escape: fold forms of a separator
-                // (`cc\u{a0}by`, `cc–by` …) then share one anchor instead of one each.
-                let cut = match lower[0] {
-                    0x80.. => ANCHOR,
-                    _ => lower[1..].iter().position(|&b| b >= 0x80 || b == b'\\').map_or(ANCHOR, |p| (p + 1).max(2)),
-                };
-                let anchor = lower[..ANCHOR.min(cut).min(lower.len())].to_vec();
+                // Three bytes even where a separator's fold (`cc\u{a0}by`, `(c）`) makes a third
+                // byte of its own: a two-byte anchor (`cc`) is found in every `access`.
+                let anchor = lower[..ANCHOR.min(lower.len())].to_vec();
                 by_anchor.entry(anchor).or_default().push((lower, set));
             }
         }
@@ -91,19 +97,28 @@ impl Literals {
         // Where an anchor is found, the forms of every anchor it starts with are checked too:
         // the search reports only the longest anchor at a position.
         let mut spellings: Vec<(Vec<u8>, Vec<Form>)> = Vec::new();
+        let mut others = Vec::new();
         for anchor in by_anchor.keys() {
             let forms: Vec<Form> =
                 by_anchor.iter().filter(|(a, _)| anchor.starts_with(a)).flat_map(|(_, f)| f.clone()).collect();
-            spellings.extend(case_spellings(anchor).into_iter().map(|s| (s, forms.clone())));
+            let mut each = case_spellings(anchor).into_iter().map(|s| (s, forms.clone()));
+            spellings.extend(each.next());
+            others.extend(each);
         }
-        spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
-        let by_len = spellings.chunk_by(|a, b| a.0.len() == b.0.len());
-        for group in by_len.flat_map(|same| same.chunks(GROUP)) {
-            let ac = AhoCorasickBuilder::new()
+        // Teddy puts a pattern with a new prefix (by low nibbles, the same in either case) in
+        // bucket `15 - id % 16`, and one with a prefix seen before in that prefix's bucket. So
+        // each anchor's first spelling comes first: anchors get buckets of their own, and no
+        // bucket's masks match the bytes of two anchors crossed (the sort is stable).
+        spellings.append(&mut others);
+        spellings.sort_by_key(|(s, _)| (s[0] >= 0x80, std::cmp::Reverse(s.len())));
+        let by_kind = spellings.chunk_by(|a, b| a.0.len() == b.0.len() && (a.0[0] >= 0x80) == (b.0[0] >= 0x80));
+        for group in by_kind.flat_map(|same| same.chunks(GROUP)) {
+            let search = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(group.iter().map(|(s, _)| s))
                 .map_err(|e| format!("prefilter literals: {e}"))?;
-            lits.anchors.push((ac, group.iter().map(|(_, f)| f.clone()).collect()));
+            let forms = group.iter().map(|(_, f)| f.clone()).collect();
+            lits.anchors.push(AnchorGroup { search, forms, non_ascii: group[0].0[0] >= 0x80 });
         }
         Ok(lits)
     }
@@ -119,11 +134,15 @@ impl Literals {
                 f(Hit { pos, detectors });
             }
         }
-        for (ac, verify) in &self.anchors {
+        let ascii = std::cell::OnceCell::new();
+        for group in &self.anchors {
+            if group.non_ascii && *ascii.get_or_init(|| text.is_ascii()) {
+                continue;
+            }
             // Resuming one byte after each anchor's start, so an overlapping form is found too.
             let mut at = 0;
-            while let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) {
-                check(text, m.start(), &verify[m.pattern().as_usize()], f);
+            while let Some(m) = group.search.find(aho_corasick::Input::new(text).range(at..)) {
+                check(text, m.start(), &group.forms[m.pattern().as_usize()], f);
                 at = m.start() + 1;
             }
         }
@@ -223,6 +242,15 @@ mod tests {
         assert_eq!(found(&forms, "版權 \\u7248\\u6B0A"), [(0, 3), (7, 3)]);
         assert_eq!(found(&forms, "acc bycc BY"), [(1, 4), (6, 4)]);
         assert_eq!(found(&forms, "copyrigh c0pyright"), [(0, 1)]);
+    }
+
+    #[test]
+    fn forms_led_by_non_ascii_bytes_or_folded_separators_are_found() {
+        let forms = [("cc\u{a0}by", 0), ("(c）", 1), ("©", 2), ("版權所有", 3), ("res", 4)];
+        assert_eq!(found(&forms, "access CC\u{a0}BY (C）"), [(7, 0), (14, 1)]);
+        assert_eq!(found(&forms, "x © 2024 版權所有 RES"), [(2, 2), (10, 3), (23, 4)]);
+        // ASCII text is not searched for the non-ASCII anchors, and loses nothing by it.
+        assert_eq!(found(&forms, "ascii only: (c) cc by, reserved"), [(23, 4)]);
     }
 
     #[test]
