@@ -101,6 +101,76 @@ impl ScriptCounts {
     }
 }
 
+/// What `count_code_point` counts a character as, in a byte: its script in the low two bits
+/// (none, `LATIN`, `HAN`, `OTHER`), and a marker bit. For tables over many characters, which
+/// `add_class` reads without branching.
+pub mod class {
+    pub const LATIN: u8 = 1;
+    pub const HAN: u8 = 2;
+    pub const OTHER: u8 = 3;
+    pub const SCRIPT: u8 = 3;
+    pub const TRADITIONAL: u8 = 4;
+    pub const SIMPLIFIED: u8 = 8;
+}
+
+/// The class of `cp` (see `class`).
+pub fn class_of(cp: u32) -> u8 {
+    let mut c = ScriptCounts::default();
+    c.count_code_point(cp);
+    let script = if c.latin > 0 {
+        class::LATIN
+    } else if c.han > 0 {
+        class::HAN
+    } else if c.other > 0 {
+        class::OTHER
+    } else {
+        0
+    };
+    script | (c.traditional_markers as u8 * class::TRADITIONAL) | (c.simplified_markers as u8 * class::SIMPLIFIED)
+}
+
+/// The class of every character of the Basic Multilingual Plane, worked out once.
+pub fn bmp_classes() -> &'static [u8; 0x10000] {
+    static TABLE: std::sync::LazyLock<Box<[u8; 0x10000]>> = std::sync::LazyLock::new(|| {
+        let mut table: Box<[u8; 0x10000]> =
+            vec![0; 0x10000].into_boxed_slice().try_into().expect("the length is right");
+        for (cp, class) in (0u32..).zip(table.iter_mut()) {
+            *class = class_of(cp);
+        }
+        table
+    });
+    &TABLE
+}
+
+/// Characters counted by class (`class`): a reader of many characters (escaped text) counts
+/// each with one increment, and the counts are added up once at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassCounts([u32; 16]);
+
+impl ClassCounts {
+    #[inline(always)]
+    pub fn add(&mut self, class: u8) {
+        self.0[usize::from(class & 15)] += 1;
+    }
+
+    /// The same counts as `count_code_point` of each character.
+    pub fn scripts(&self) -> ScriptCounts {
+        let mut c = ScriptCounts::default();
+        for (class, &n) in (0u8..).zip(&self.0) {
+            let n = u64::from(n);
+            match class & class::SCRIPT {
+                class::LATIN => c.latin += n,
+                class::HAN => c.han += n,
+                class::OTHER => c.other += n,
+                _ => {}
+            }
+            c.traditional_markers += n * u64::from(class & class::TRADITIONAL != 0);
+            c.simplified_markers += n * u64::from(class & class::SIMPLIFIED != 0);
+        }
+        c
+    }
+}
+
 /// A bitset over the CJK Unified Ideographs block, where every marker lies.
 struct HanSet([u64; 0x5200 / 64]);
 
@@ -154,6 +224,20 @@ mod tests {
             let members = (0x4E00..0xA000).filter(|&cp| set.contains(cp)).collect::<std::collections::BTreeSet<_>>();
             assert_eq!(members, list.chars().map(|c| c as u32).collect());
         }
+    }
+
+    #[test]
+    fn a_class_counts_as_its_character() {
+        for cp in (0..0x11000).chain([0x20000, 0x2A6DF, 0x10FFFF]) {
+            let (mut by_class, mut direct) = (ClassCounts::default(), ScriptCounts::default());
+            by_class.add(class_of(cp));
+            by_class.add(class_of(cp));
+            direct.count_code_point(cp);
+            direct.count_code_point(cp);
+            assert_eq!(by_class.scripts(), direct, "U+{cp:04X}");
+        }
+        assert_eq!(class_of('們' as u32), class::HAN | class::TRADITIONAL);
+        assert_eq!(class_of('们' as u32), class::HAN | class::SIMPLIFIED);
     }
 
     #[test]

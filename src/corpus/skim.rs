@@ -8,8 +8,8 @@
 //! the line properly. The tests compare the two on many lines.
 
 use super::ascii::{self, Stop};
-use super::script::ScriptCounts;
-use crate::detect::prefilter::{hex_digits, hex_unit, CharTracker, DetectorSet, Prefilter};
+use super::script::{ClassCounts, ScriptCounts};
+use crate::detect::prefilter::{hex_digits, hex_unit, CharTracker, DetectorSet, EscapeClasses, Prefilter};
 
 /// Deeper nesting is left to serde_json, whose limit is 128.
 const MAX_DEPTH: usize = 100;
@@ -28,9 +28,17 @@ pub struct Skimmed {
 /// UTF-8.
 pub fn skim_json(line: &[u8], prefilter: &Prefilter) -> Option<Skimmed> {
     let chars = CharTracker::new(prefilter);
-    let mut p = Skim { s: line, i: 0, scripts: ScriptCounts::default(), chars, flagged: DetectorSet::EMPTY };
+    let mut p = Skim {
+        s: line,
+        i: 0,
+        scripts: ScriptCounts::default(),
+        escaped: ClassCounts::default(),
+        chars,
+        flagged: DetectorSet::EMPTY,
+    };
     p.value(0)?;
     p.ws();
+    p.scripts.add(&p.escaped.scripts());
     (p.i == line.len()).then_some(Skimmed { scripts: p.scripts, flagged: p.flagged })
 }
 
@@ -38,6 +46,8 @@ struct Skim<'a, 'p> {
     s: &'a [u8],
     i: usize,
     scripts: ScriptCounts,
+    /// The escapes `plain_escapes` passed over, counted by class.
+    escaped: ClassCounts,
     chars: CharTracker<'p>,
     flagged: DetectorSet,
 }
@@ -241,13 +251,16 @@ impl Skim<'_, '_> {
     /// first escape needs the general path: a surrogate, a digit, a full-width form, a
     /// literal's start, or not a `\u` escape at all.
     fn plain_escapes(&mut self) -> bool {
+        debug_assert!(self.chars.is_idle(), "an escape the idle pass passes over leaves it idle");
         let start = self.i;
+        let classes = self.chars.escape_classes();
         while let Some(&[b'\\', b'u', a, b, c, d]) = self.s.get(self.i..self.i + 6) {
             let Some(unit) = hex_digits([a, b, c, d]) else { break };
-            if matches!(unit, 0xD800..=0xDFFF) || self.chars.wants(unit, Some(unit)) {
+            let class = classes.of(unit as u16);
+            if class & EscapeClasses::LOOK != 0 {
                 break;
             }
-            self.scripts.count_code_point(unit);
+            self.escaped.add(class);
             self.i += 6;
         }
         self.i > start

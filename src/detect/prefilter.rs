@@ -12,6 +12,7 @@ use super::fold::sources_of;
 use super::literals::Literals;
 pub use super::literals::{hex_digits, hex_unit};
 use super::spec::PrefilterSpec;
+use crate::corpus::script;
 use std::collections::BTreeMap;
 
 /// Detectors by index; an engine holds at most 64.
@@ -61,6 +62,7 @@ struct DigitRule {
 
 pub struct Prefilter {
     literals: Literals,
+    escapes: EscapeClasses,
     /// Detectors with literals: a full-width letter or digit may fold into one of them.
     folded: DetectorSet,
     rules: Vec<DigitRule>,
@@ -109,15 +111,22 @@ impl Prefilter {
             }
         }
         let literals = Literals::new(&forms)?;
+        let escapes = EscapeClasses::new(&literals);
         let min_of = |gap: bool| rules.iter().filter(|r| r.gap == gap).map(|r| r.digits).min().unwrap_or(usize::MAX);
         Ok(Prefilter {
             literals,
+            escapes,
             folded,
             min_plain: min_of(false).min(min_of(true)),
             min_gapped: min_of(true),
             rules,
             always,
         })
+    }
+
+    /// The class of every `\uXXXX` escape, for readers of escaped text.
+    pub fn escape_classes(&self) -> &EscapeClasses {
+        &self.escapes
     }
 
     /// Detectors that run everywhere, having no prefilter.
@@ -209,6 +218,32 @@ impl Prefilter {
     }
 }
 
+/// What a reader of escaped text (the JSONL skim) needs to know of a `\uXXXX` escape, by its
+/// UTF-16 unit, in one lookup: its script class (`script::class`) for counting, and `LOOK` if
+/// the character pass must see it even when idle: a digit, a full-width form, a literal's first
+/// character, or half of a surrogate pair. Escaped Chinese text is one escape per character.
+pub struct EscapeClasses(Box<[u8; 0x10000]>);
+
+impl EscapeClasses {
+    pub const LOOK: u8 = 0x80;
+
+    fn new(literals: &Literals) -> Self {
+        let mut table: Box<[u8; 0x10000]> =
+            script::bmp_classes().to_vec().into_boxed_slice().try_into().expect("the length is right");
+        for (unit, class) in (0u32..).zip(table.iter_mut()) {
+            if matches!(unit, 0x30..=0x39 | 0xFF10..=0xFF5A | 0xD800..=0xDFFF) || literals.starts_escape(unit) {
+                *class |= Self::LOOK;
+            }
+        }
+        EscapeClasses(table)
+    }
+
+    #[inline(always)]
+    pub fn of(&self, unit: u16) -> u8 {
+        self.0[usize::from(unit)]
+    }
+}
+
 /// The character pass over one text, a character at a time: the JSONL skim feeds it the
 /// characters of each value as it checks them, so the bytes are read once.
 pub struct CharTracker<'p> {
@@ -219,6 +254,10 @@ pub struct CharTracker<'p> {
 impl<'p> CharTracker<'p> {
     pub fn new(prefilter: &'p Prefilter) -> Self {
         CharTracker { prefilter, state: Runs::default() }
+    }
+
+    pub fn escape_classes(&self) -> &'p EscapeClasses {
+        &self.prefilter.escapes
     }
 
     /// No digit run is under way: characters that are not digits, escapes or full-width forms
