@@ -66,7 +66,7 @@ pub struct FileResult {
 
 /// Receives the scan's results in walk order: each file's findings, in one or more parts as they
 /// are found, then the file itself. The summary has counted what the sink receives.
-pub trait Sink {
+pub trait Sink: Send {
     /// Findings of the file being delivered, in file order; the sink may mark them (accepted).
     fn findings(&mut self, findings: &mut [Finding]);
     /// The file, after all its findings (its own `findings` are then empty).
@@ -198,19 +198,31 @@ impl<'a> Scanner<'a> {
     /// findings delivered in parts while it is scanned.
     pub fn run(&self, entries: &[Entry], summary: &mut Summary, progress: &dyn Progress, sink: &mut dyn Sink) {
         let mut rest = entries;
+        // The last batch's results, delivered while the next batch is scanned: delivery is
+        // sequential (the summary, the findings file), and would otherwise leave all but one
+        // thread idle between batches of small files.
+        let mut scanned: Vec<FileResult> = Vec::new();
+        let deliver_all = |results: &mut Vec<FileResult>, summary: &mut Summary, sink: &mut dyn Sink| {
+            for r in results.drain(..) {
+                deliver(summary, sink, r, FileTally::default());
+            }
+        };
         while !rest.is_empty() {
             let side_by_side = rest.iter().take(BATCH).take_while(|e| !self.scanned_alone(e)).count();
             let (batch, after) = rest.split_at(side_by_side.max(1));
             rest = after;
             if side_by_side == 0 {
+                deliver_all(&mut scanned, summary, sink);
                 self.run_alone(&batch[0], summary, progress, sink);
                 continue;
             }
-            let results: Vec<FileResult> = batch.par_iter().map(|e| self.scan_entry(e, progress, None)).collect();
-            for r in results {
-                deliver(summary, sink, r, FileTally::default());
-            }
+            let ((), next) = rayon::join(
+                || deliver_all(&mut scanned, summary, sink),
+                || batch.par_iter().map(|e| self.scan_entry(e, progress, None)).collect::<Vec<_>>(),
+            );
+            scanned = next;
         }
+        deliver_all(&mut scanned, summary, sink);
     }
 
     /// Whether `entry` is scanned alone, its findings passed on in parts (a large file).
