@@ -554,6 +554,7 @@ impl<'a> Scanner<'a> {
                 while let Some(hit) = hits.next_if(|h| h.pos <= end) {
                     only = only.union(hit.detectors);
                 }
+                let only = prefilter.refine_cell(cell, only);
                 if only.is_empty() {
                     continue;
                 }
@@ -1072,6 +1073,11 @@ mod tests {
         "9123 4567",
         "Tel 6123-4567",
         "+852 2345 6789",
+        "85223456789",
+        "(852)2345 6789",
+        "00852 23456789",
+        "0085223456789",
+        "8522345 6789",
         "51552213",
         "3527320954",
         "536-803557-407",

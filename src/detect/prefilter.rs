@@ -39,6 +39,14 @@ impl DetectorSet {
         DetectorSet(self.0 | o.0)
     }
 
+    pub fn intersection(self, o: DetectorSet) -> DetectorSet {
+        DetectorSet(self.0 & o.0)
+    }
+
+    pub fn without(self, o: DetectorSet) -> DetectorSet {
+        DetectorSet(self.0 & !o.0)
+    }
+
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -57,6 +65,8 @@ struct DigitRule {
     digits: usize,
     gap: bool,
     after_letter: bool,
+    /// The lengths a candidate's digits can take (empty: any from `digits` up).
+    lengths: Vec<usize>,
     detectors: DetectorSet,
 }
 
@@ -106,8 +116,23 @@ impl Prefilter {
                 if digits < 2 {
                     return Err("a prefilter digit run needs at least 2 digits".into());
                 }
+                if spec.digit_lengths.iter().any(|&n| n < digits) {
+                    return Err("digit_lengths are lengths of at least `digits` digits".into());
+                }
+                if !spec.digit_lengths.is_empty() && !spec.literals.is_empty() {
+                    return Err("digit_lengths is for a detector whose only prefilter is digits".into());
+                }
                 let detectors = DetectorSet::EMPTY.with(index);
-                rules.push(DigitRule { digits, gap: spec.digit_gap, after_letter: spec.after_letter, detectors });
+                let lengths = spec.digit_lengths.clone();
+                rules.push(DigitRule {
+                    digits,
+                    gap: spec.digit_gap,
+                    after_letter: spec.after_letter,
+                    lengths,
+                    detectors,
+                });
+            } else if !spec.digit_lengths.is_empty() {
+                return Err("digit_lengths needs digits".into());
             }
         }
         let literals = Literals::new(&forms)?;
@@ -127,6 +152,26 @@ impl Prefilter {
     /// The class of every `\uXXXX` escape, for readers of escaped text.
     pub fn escape_classes(&self) -> &EscapeClasses {
         &self.escapes
+    }
+
+    /// `flagged` without the detectors whose `digit_lengths` the digits of `cell` cannot take.
+    /// Measured only in a short ASCII text: a table cell flagged for a long digit run (an id,
+    /// an account number) then needs no regex.
+    pub fn refine_cell(&self, cell: &[u8], flagged: DetectorSet) -> DetectorSet {
+        let measured = |r: &&DigitRule| !r.lengths.is_empty() && !flagged.intersection(r.detectors).is_empty();
+        if cell.len() > MEASURED_CELL || !self.rules.iter().any(|r| measured(&r)) {
+            return flagged;
+        }
+        if !cell.is_ascii() || cell.contains(&b'\\') {
+            return flagged;
+        }
+        self.rules.iter().filter(measured).fold(flagged, |set, r| {
+            if digit_lengths_fit(cell, &r.lengths) {
+                set
+            } else {
+                set.without(r.detectors)
+            }
+        })
     }
 
     /// Detectors that run everywhere, having no prefilter.
@@ -242,6 +287,34 @@ impl EscapeClasses {
     pub fn of(&self, unit: u16) -> u8 {
         self.0[usize::from(unit)]
     }
+}
+
+/// The longest text `refine_cell` measures.
+const MEASURED_CELL: usize = 256;
+
+/// Whether some digit run of `text`, or two runs split by one space or dash, has one of
+/// `lengths`.
+fn digit_lengths_fit(text: &[u8], lengths: &[usize]) -> bool {
+    let (mut i, mut before) = (0, None);
+    while i < text.len() {
+        if !text[i].is_ascii_digit() {
+            i += 1;
+            before = None;
+            continue;
+        }
+        let start = i;
+        while i < text.len() && text[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = i - start;
+        if lengths.contains(&run) || before.is_some_and(|b: usize| lengths.contains(&(b + run))) {
+            return true;
+        }
+        let split = matches!(text.get(i), Some(b' ' | b'-')) && text.get(i + 1).is_some_and(u8::is_ascii_digit);
+        before = split.then_some(run);
+        i += usize::from(split);
+    }
+    false
 }
 
 /// The character pass over one text, a character at a time: the JSONL skim feeds it the
@@ -591,7 +664,40 @@ mod tests {
 
     fn spec(literals: &[&str], digits: Option<usize>, gap: bool) -> PrefilterSpec {
         let literals = literals.iter().map(|s| s.to_string()).collect();
-        PrefilterSpec { literals, digits, digit_gap: gap, after_letter: false }
+        PrefilterSpec { literals, digits, digit_gap: gap, after_letter: false, digit_lengths: Vec::new() }
+    }
+
+    #[test]
+    fn digit_lengths_fit_runs_and_runs_split_once() {
+        let phone = [8, 11, 13];
+        for fits in ["91234567", "9123 4567", "+852 9123-4567", "85291234567", "8529123 4567", "(852)91234567"] {
+            assert!(digit_lengths_fit(fits.as_bytes(), &phone), "{fits}");
+        }
+        for fits in ["0085291234567", "008529123 4567", "id 12 9123 4567 x", "1234-5678-9012", "9123 4567 1"] {
+            assert!(digit_lengths_fit(fits.as_bytes(), &phone), "{fits}");
+        }
+        for not in ["3527320954", "536-803557-407", "2024-05-19 03:55:54", "9123  4567", "912345678", "", "abc"] {
+            assert!(!digit_lengths_fit(not.as_bytes(), &phone), "{not}");
+        }
+    }
+
+    #[test]
+    fn a_cell_keeps_a_detector_only_if_its_digits_can_take_its_lengths() {
+        let phone = PrefilterSpec { digit_lengths: vec![8, 11, 13], ..spec(&[], Some(8), true) };
+        let specs = [spec(&["@"], None, false), phone];
+        let p = Prefilter::new(&specs.iter().map(Some).collect::<Vec<_>>()).unwrap();
+        let both = DetectorSet::EMPTY.with(0).with(1);
+        assert_eq!(p.refine_cell(b"3527320954", both), DetectorSet::EMPTY.with(0));
+        assert_eq!(p.refine_cell(b"Tel 9123 4567", both), both);
+        // Text it does not measure keeps its flags: full-width digits, escapes, long text.
+        assert_eq!(p.refine_cell("３５２７３２０９５４".as_bytes(), both), both);
+        assert_eq!(p.refine_cell(b"\\u0033527320954", both), both);
+        assert_eq!(p.refine_cell("3527320954 ".repeat(30).as_bytes(), both), both);
+        let bad = |lengths: Vec<usize>, literals: &[&str]| {
+            let s = PrefilterSpec { digit_lengths: lengths, ..spec(literals, Some(8), true) };
+            Prefilter::new(&[Some(&s)]).is_err()
+        };
+        assert!(bad(vec![6], &[]) && bad(vec![8], &["tel"]) && !bad(vec![8, 11], &[]));
     }
 
     /// Detector 0: literals `@` and `(c)`; 1: six digits after a letter; 2: eight digits with

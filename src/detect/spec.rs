@@ -90,6 +90,13 @@ pub struct PrefilterSpec {
     /// The digit run follows a letter, as in `A123456` (a run split by a gap never qualifies).
     #[serde(default)]
     pub after_letter: bool,
+    /// The only lengths a candidate's digits can take: a whole run, or two runs split by one
+    /// space or dash, of one of these lengths (`[8, 11, 13]`: `9123 4567`, `85291234567`,
+    /// `0085291234567`). A short ASCII text (a CSV cell) whose runs fit none is not a
+    /// candidate, however long its runs (`3527320954`); longer texts are not measured. Only for
+    /// a detector without literals.
+    #[serde(default)]
+    pub digit_lengths: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
