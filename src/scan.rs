@@ -554,6 +554,9 @@ impl<'a> Scanner<'a> {
                 while let Some(hit) = hits.next_if(|h| h.pos <= end) {
                     only = only.union(hit.detectors);
                 }
+                if only.is_empty() {
+                    continue;
+                }
                 let only = prefilter.refine_cell(cell, only);
                 if only.is_empty() {
                     continue;

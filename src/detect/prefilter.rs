@@ -65,8 +65,8 @@ struct DigitRule {
     digits: usize,
     gap: bool,
     after_letter: bool,
-    /// The lengths a candidate's digits can take (empty: any from `digits` up).
-    lengths: Vec<usize>,
+    /// The lengths a candidate's digits can take, as a bitset (0: any from `digits` up).
+    lengths: u64,
     detectors: DetectorSet,
 }
 
@@ -116,14 +116,14 @@ impl Prefilter {
                 if digits < 2 {
                     return Err("a prefilter digit run needs at least 2 digits".into());
                 }
-                if spec.digit_lengths.iter().any(|&n| n < digits) {
-                    return Err("digit_lengths are lengths of at least `digits` digits".into());
+                if spec.digit_lengths.iter().any(|&n| n < digits || n > 63) {
+                    return Err("digit_lengths are lengths from `digits` to 63".into());
                 }
                 if !spec.digit_lengths.is_empty() && !spec.literals.is_empty() {
                     return Err("digit_lengths is for a detector whose only prefilter is digits".into());
                 }
                 let detectors = DetectorSet::EMPTY.with(index);
-                let lengths = spec.digit_lengths.clone();
+                let lengths = spec.digit_lengths.iter().fold(0u64, |set, &n| set | 1 << n);
                 rules.push(DigitRule {
                     digits,
                     gap: spec.digit_gap,
@@ -158,19 +158,13 @@ impl Prefilter {
     /// Measured only in a short ASCII text: a table cell flagged for a long digit run (an id,
     /// an account number) then needs no regex.
     pub fn refine_cell(&self, cell: &[u8], flagged: DetectorSet) -> DetectorSet {
-        let measured = |r: &&DigitRule| !r.lengths.is_empty() && !flagged.intersection(r.detectors).is_empty();
+        let measured = |r: &&DigitRule| r.lengths != 0 && !flagged.intersection(r.detectors).is_empty();
         if cell.len() > MEASURED_CELL || !self.rules.iter().any(|r| measured(&r)) {
             return flagged;
         }
-        if !cell.is_ascii() || cell.contains(&b'\\') {
-            return flagged;
-        }
-        self.rules.iter().filter(measured).fold(flagged, |set, r| {
-            if digit_lengths_fit(cell, &r.lengths) {
-                set
-            } else {
-                set.without(r.detectors)
-            }
+        self.rules.iter().filter(measured).fold(flagged, |set, r| match digit_lengths_fit(cell, r.lengths) {
+            Some(false) => set.without(r.detectors),
+            Some(true) | None => set,
         })
     }
 
@@ -292,29 +286,29 @@ impl EscapeClasses {
 /// The longest text `refine_cell` measures.
 const MEASURED_CELL: usize = 256;
 
-/// Whether some digit run of `text`, or two runs split by one space or dash, has one of
-/// `lengths`.
-fn digit_lengths_fit(text: &[u8], lengths: &[usize]) -> bool {
-    let (mut i, mut before) = (0, None);
-    while i < text.len() {
-        if !text[i].is_ascii_digit() {
-            i += 1;
-            before = None;
+/// Whether some digit run of `text`, or two runs split by one space or dash, has a length in
+/// the bitset `lengths`; `None` for text with digits this does not see (a non-ASCII byte may be
+/// a full-width digit, a backslash an escaped one).
+fn digit_lengths_fit(text: &[u8], lengths: u64) -> Option<bool> {
+    let has = |n: usize| n < 64 && lengths >> n & 1 != 0;
+    // The current run, and the run before it if one space or dash split them.
+    let (mut run, mut before) = (0, 0);
+    for &b in text {
+        if b.is_ascii_digit() {
+            run += 1;
             continue;
         }
-        let start = i;
-        while i < text.len() && text[i].is_ascii_digit() {
-            i += 1;
+        if b >= 0x80 || b == b'\\' {
+            return None;
         }
-        let run = i - start;
-        if lengths.contains(&run) || before.is_some_and(|b: usize| lengths.contains(&(b + run))) {
-            return true;
+        if run > 0 && (has(run) || (before > 0 && has(before + run))) {
+            return Some(true);
         }
-        let split = matches!(text.get(i), Some(b' ' | b'-')) && text.get(i + 1).is_some_and(u8::is_ascii_digit);
-        before = split.then_some(run);
-        i += usize::from(split);
+        // One separator after a run may join it to the next; anything else ends the pair.
+        before = if run > 0 && matches!(b, b' ' | b'-') { run } else { 0 };
+        run = 0;
     }
-    false
+    Some(run > 0 && (has(run) || (before > 0 && has(before + run))))
 }
 
 /// The character pass over one text, a character at a time: the JSONL skim feeds it the
@@ -669,15 +663,15 @@ mod tests {
 
     #[test]
     fn digit_lengths_fit_runs_and_runs_split_once() {
-        let phone = [8, 11, 13];
+        let phone = 1 << 8 | 1 << 11 | 1 << 13;
         for fits in ["91234567", "9123 4567", "+852 9123-4567", "85291234567", "8529123 4567", "(852)91234567"] {
-            assert!(digit_lengths_fit(fits.as_bytes(), &phone), "{fits}");
+            assert_eq!(digit_lengths_fit(fits.as_bytes(), phone), Some(true), "{fits}");
         }
         for fits in ["0085291234567", "008529123 4567", "id 12 9123 4567 x", "1234-5678-9012", "9123 4567 1"] {
-            assert!(digit_lengths_fit(fits.as_bytes(), &phone), "{fits}");
+            assert_eq!(digit_lengths_fit(fits.as_bytes(), phone), Some(true), "{fits}");
         }
         for not in ["3527320954", "536-803557-407", "2024-05-19 03:55:54", "9123  4567", "912345678", "", "abc"] {
-            assert!(!digit_lengths_fit(not.as_bytes(), &phone), "{not}");
+            assert_eq!(digit_lengths_fit(not.as_bytes(), phone), Some(false), "{not}");
         }
     }
 
@@ -697,7 +691,7 @@ mod tests {
             let s = PrefilterSpec { digit_lengths: lengths, ..spec(literals, Some(8), true) };
             Prefilter::new(&[Some(&s)]).is_err()
         };
-        assert!(bad(vec![6], &[]) && bad(vec![8], &["tel"]) && !bad(vec![8, 11], &[]));
+        assert!(bad(vec![6], &[]) && bad(vec![64], &[]) && bad(vec![8], &["tel"]) && !bad(vec![8, 11], &[]));
     }
 
     /// Detector 0: literals `@` and `(c)`; 1: six digits after a letter; 2: eight digits with
