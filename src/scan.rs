@@ -543,8 +543,11 @@ impl<'a> Scanner<'a> {
         let (base, text) = batch.text_of(rows);
         out.scripts.add(&ScriptCounts::count(text));
         let prefilter = self.engine.prefilter();
+        // Literals over the rows' text at once; digits cell by cell, most cells being short
+        // ASCII that one loop measures (the character pass reads the others).
         let mut hits = Vec::new();
-        prefilter.hits(text, &mut hits);
+        prefilter.literal_hits(text, &mut hits);
+        hits.sort_unstable_by_key(|h| h.pos);
         let mut hits = hits.into_iter().peekable();
         let mut matches = Vec::new();
         for row in rows {
@@ -554,10 +557,8 @@ impl<'a> Scanner<'a> {
                 while let Some(hit) = hits.next_if(|h| h.pos <= end) {
                     only = only.union(hit.detectors);
                 }
-                if only.is_empty() {
-                    continue;
-                }
-                let only = prefilter.refine_cell(cell, only);
+                let digits = prefilter.ascii_cell_digits(cell).unwrap_or_else(|| prefilter.char_detectors(cell));
+                let only = only.union(digits);
                 if only.is_empty() {
                     continue;
                 }

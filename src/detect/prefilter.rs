@@ -154,17 +154,57 @@ impl Prefilter {
         &self.escapes
     }
 
-    /// `flagged` without the detectors whose `digit_lengths` the digits of `cell` cannot take.
-    /// Measured only in a short ASCII text: a table cell flagged for a long digit run (an id,
-    /// an account number) then needs no regex.
-    pub fn refine_cell(&self, cell: &[u8], flagged: DetectorSet) -> DetectorSet {
-        let measured = |r: &&DigitRule| r.lengths != 0 && !flagged.intersection(r.detectors).is_empty();
-        if cell.len() > MEASURED_CELL || !self.rules.iter().any(|r| measured(&r)) {
-            return flagged;
+    /// What the digit rules flag in one short ASCII cell without escapes, in one loop over its
+    /// bytes: what the character pass would flag in the cell alone, each rule also held to its
+    /// `digit_lengths` (the run that meets the rule must take one of them). `None` for other
+    /// text (a full-width digit, an escape, a long text), which the character pass reads.
+    pub fn ascii_cell_digits(&self, cell: &[u8]) -> Option<DetectorSet> {
+        if cell.len() > MEASURED_CELL {
+            return None;
         }
-        self.rules.iter().filter(measured).fold(flagged, |set, r| match digit_lengths_fit(cell, r.lengths) {
-            Some(false) => set.without(r.detectors),
-            Some(true) | None => set,
+        let mut set = DetectorSet::EMPTY;
+        // The run before the current one if one space or dash split them (the character pass's
+        // one gap).
+        let (mut i, mut before) = (0, 0);
+        while i < cell.len() {
+            let b = cell[i];
+            if b.is_ascii_digit() {
+                let start = i;
+                while i < cell.len() && cell[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let run = i - start;
+                if run >= self.min_plain || (before > 0 && before + run >= self.min_gapped) {
+                    let after_letter = start > 0 && cell[start - 1].is_ascii_alphabetic();
+                    set = set.union(self.run_flags(run, before, after_letter));
+                }
+                let split = matches!(cell.get(i), Some(b' ' | b'-'));
+                before = if split { run } else { 0 };
+                i += usize::from(split);
+                continue;
+            }
+            if b >= 0x80 || b == b'\\' {
+                return None;
+            }
+            before = 0;
+            i += 1;
+        }
+        Some(set)
+    }
+
+    /// The detectors whose digit rule a finished run meets (as `digit_hit` judges it), with its
+    /// lengths.
+    fn run_flags(&self, run: usize, before: usize, after_letter: bool) -> DetectorSet {
+        self.rules.iter().fold(DetectorSet::EMPTY, |set, r| {
+            let plain = run >= r.digits && (after_letter || !r.after_letter);
+            let long = plain || (r.gap && before + run >= r.digits);
+            let has = |n: usize| n < 64 && r.lengths >> n & 1 != 0;
+            let fits = r.lengths == 0 || has(run) || (before > 0 && has(before + run));
+            if long && fits {
+                set.union(r.detectors)
+            } else {
+                set
+            }
         })
     }
 
@@ -283,33 +323,8 @@ impl EscapeClasses {
     }
 }
 
-/// The longest text `refine_cell` measures.
+/// The longest text `ascii_cell_digits` measures.
 const MEASURED_CELL: usize = 256;
-
-/// Whether some digit run of `text`, or two runs split by one space or dash, has a length in
-/// the bitset `lengths`; `None` for text with digits this does not see (a non-ASCII byte may be
-/// a full-width digit, a backslash an escaped one).
-fn digit_lengths_fit(text: &[u8], lengths: u64) -> Option<bool> {
-    let has = |n: usize| n < 64 && lengths >> n & 1 != 0;
-    // The current run, and the run before it if one space or dash split them.
-    let (mut run, mut before) = (0, 0);
-    for &b in text {
-        if b.is_ascii_digit() {
-            run += 1;
-            continue;
-        }
-        if b >= 0x80 || b == b'\\' {
-            return None;
-        }
-        if run > 0 && (has(run) || (before > 0 && has(before + run))) {
-            return Some(true);
-        }
-        // One separator after a run may join it to the next; anything else ends the pair.
-        before = if run > 0 && matches!(b, b' ' | b'-') { run } else { 0 };
-        run = 0;
-    }
-    Some(run > 0 && (has(run) || (before > 0 && has(before + run))))
-}
 
 /// The character pass over one text, a character at a time: the JSONL skim feeds it the
 /// characters of each value as it checks them, so the bytes are read once.
@@ -662,31 +677,29 @@ mod tests {
     }
 
     #[test]
-    fn digit_lengths_fit_runs_and_runs_split_once() {
-        let phone = 1 << 8 | 1 << 11 | 1 << 13;
+    fn a_cell_is_flagged_by_the_run_that_meets_a_rule_and_takes_its_lengths() {
+        let phone = PrefilterSpec { digit_lengths: vec![8, 11, 13], ..spec(&[], Some(8), true) };
+        let hkid = PrefilterSpec { after_letter: true, ..spec(&[], Some(6), false) };
+        let p = Prefilter::new(&[Some(&phone), Some(&hkid)]).unwrap();
+        let (phone, hkid) = (DetectorSet::EMPTY.with(0), DetectorSet::EMPTY.with(1));
+        let cell = |text: &str| p.ascii_cell_digits(text.as_bytes());
         for fits in ["91234567", "9123 4567", "+852 9123-4567", "85291234567", "8529123 4567", "(852)91234567"] {
-            assert_eq!(digit_lengths_fit(fits.as_bytes(), phone), Some(true), "{fits}");
+            assert_eq!(cell(fits), Some(phone), "{fits}");
         }
         for fits in ["0085291234567", "008529123 4567", "id 12 9123 4567 x", "1234-5678-9012", "9123 4567 1"] {
-            assert_eq!(digit_lengths_fit(fits.as_bytes(), phone), Some(true), "{fits}");
+            assert_eq!(cell(fits), Some(phone), "{fits}");
         }
         for not in ["3527320954", "536-803557-407", "2024-05-19 03:55:54", "9123  4567", "912345678", "", "abc"] {
-            assert_eq!(digit_lengths_fit(not.as_bytes(), phone), Some(false), "{not}");
+            assert_eq!(cell(not), Some(DetectorSet::EMPTY), "{not}");
         }
-    }
-
-    #[test]
-    fn a_cell_keeps_a_detector_only_if_its_digits_can_take_its_lengths() {
-        let phone = PrefilterSpec { digit_lengths: vec![8, 11, 13], ..spec(&[], Some(8), true) };
-        let specs = [spec(&["@"], None, false), phone];
-        let p = Prefilter::new(&specs.iter().map(Some).collect::<Vec<_>>()).unwrap();
-        let both = DetectorSet::EMPTY.with(0).with(1);
-        assert_eq!(p.refine_cell(b"3527320954", both), DetectorSet::EMPTY.with(0));
-        assert_eq!(p.refine_cell(b"Tel 9123 4567", both), both);
-        // Text it does not measure keeps its flags: full-width digits, escapes, long text.
-        assert_eq!(p.refine_cell("３５２７３２０９５４".as_bytes(), both), both);
-        assert_eq!(p.refine_cell(b"\\u0033527320954", both), both);
-        assert_eq!(p.refine_cell("3527320954 ".repeat(30).as_bytes(), both), both);
+        assert_eq!(cell("A123456(3)"), Some(hkid));
+        assert_eq!(cell("HKID A1234567"), Some(hkid), "a longer run after a letter is still one");
+        assert_eq!(cell("A 123456"), Some(DetectorSet::EMPTY));
+        assert_eq!(cell("ref Z91234567"), Some(phone.union(hkid)));
+        // Text it does not measure is left to the character pass.
+        assert_eq!(cell("３５２７３２０９５４"), None);
+        assert_eq!(cell("\\u0033527320954"), None);
+        assert_eq!(p.ascii_cell_digits("1 ".repeat(200).as_bytes()), None);
         let bad = |lengths: Vec<usize>, literals: &[&str]| {
             let s = PrefilterSpec { digit_lengths: lengths, ..spec(literals, Some(8), true) };
             Prefilter::new(&[Some(&s)]).is_err()
