@@ -172,6 +172,7 @@ impl<'h> Caps<'_, 'h> {
         Some(Group { hay: self.hay, start, end })
     }
 
+    #[inline]
     pub fn name(&self, name: &str) -> Option<Group<'h>> {
         self.get(self.names.index(name)?)
     }
@@ -214,18 +215,17 @@ impl GroupNames {
     }
 
     /// The index of the group called `name`.
+    #[inline]
     pub fn index(&self, name: &str) -> Option<usize> {
         let key = Self::key(name);
-        self.0.iter().find(|(k, n, _)| *k == key && n == name).map(|&(_, _, i)| i)
+        // Group names hold no NUL byte, so up to eight bytes the key is the whole name.
+        self.0.iter().find(|(k, n, _)| *k == key && (name.len() <= 8 || n == name)).map(|&(_, _, i)| i)
     }
 
     /// A name's first eight bytes, which tell apart the short names patterns use.
     #[inline(always)]
     fn key(name: &str) -> u64 {
-        let mut k = [0u8; 8];
-        let n = name.len().min(8);
-        k[..n].copy_from_slice(&name.as_bytes()[..n]);
-        u64::from_le_bytes(k)
+        name.bytes().take(8).enumerate().fold(0, |k, (i, b)| k | u64::from(b) << (8 * i))
     }
 }
 
@@ -697,6 +697,17 @@ fn creative_commons(caps: &Caps) -> Option<Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_names_are_told_apart_however_they_begin() {
+        let re = regex::bytes::Regex::new(r"(?P<a>x)(?P<ab>y)(?P<longname1>z)(?P<longname2>w)(?P<v>v)").unwrap();
+        let names = GroupNames::of(&re);
+        let found: Vec<_> = ["a", "ab", "longname1", "longname2", "v", "b", "longname", "longname3"]
+            .iter()
+            .map(|n| names.index(n))
+            .collect();
+        assert_eq!(found, [Some(1), Some(2), Some(3), Some(4), Some(5), None, None, None]);
+    }
 
     #[test]
     fn hkid_check_digits_from_the_domain_brief() {
