@@ -218,8 +218,9 @@ impl GroupNames {
     #[inline]
     pub fn index(&self, name: &str) -> Option<usize> {
         let key = Self::key(name);
-        // Group names hold no NUL byte, so up to eight bytes the key is the whole name.
-        self.0.iter().find(|(k, n, _)| *k == key && (name.len() <= 8 || n == name)).map(|&(_, _, i)| i)
+        // Group names hold no NUL byte, so up to eight bytes the key and length are the name.
+        let same = |n: &String| n.len() == name.len() && (name.len() <= 8 || n == name);
+        self.0.iter().find(|(k, n, _)| *k == key && same(n)).map(|&(_, _, i)| i)
     }
 
     /// A name's first eight bytes, which tell apart the short names patterns use.
