@@ -48,6 +48,13 @@ struct Cached {
     column: Option<u64>,
 }
 
+impl Cached {
+    /// A finding as kept: without this run's verdict, which the next run makes again.
+    fn of(f: &Finding) -> Cached {
+        Cached { finding: Finding { suppressed: None, ..f.clone() }, column: f.column }
+    }
+}
+
 pub struct Cache {
     dir: PathBuf,
     setup: String,
@@ -103,9 +110,7 @@ impl Cache {
 
     /// Keeps findings of the file being delivered, for `store` to keep with the file.
     pub fn store_findings(&self, findings: &[Finding]) {
-        let cached =
-            findings.iter().map(|f| Cached { finding: Finding { suppressed: None, ..f.clone() }, column: f.column });
-        self.pending.lock().expect("no panic while holding it").extend(cached);
+        self.pending.lock().expect("no panic while holding it").extend(findings.iter().map(Cached::of));
     }
 
     /// Keeps `result` for the next run, with the findings given to `store_findings` since the
@@ -116,8 +121,7 @@ impl Cache {
         if matches!(result.status, FileStatus::Failed { .. }) {
             return;
         }
-        self.store_findings(&result.findings);
-        findings.append(&mut self.pending.lock().expect("no panic while holding it"));
+        findings.extend(result.findings.iter().map(Cached::of));
         let (path, size, status) = (result.path.clone(), result.size, result.status.clone());
         self.new.lock().expect("no panic while holding it").push(Record { path, size, modified, status, findings });
     }
