@@ -3,6 +3,7 @@
 //! Input is bytes (a block of whole lines, or one decoded value); output is matches with spans
 //! in those same bytes. The engine knows nothing about files.
 
+use super::ceiling::Ceiling;
 use super::fold::Folded;
 use super::prefilter::{DetectorSet, Hit, Prefilter};
 use super::spec::{DetectorSpec, SpecError};
@@ -19,6 +20,7 @@ pub struct Detector {
     keywords: Option<Regex>,
     negative: Option<Regex>,
     validator: Validator,
+    ceiling: Ceiling,
     /// Indexes of the detectors listed in `suppressed_by`.
     suppressors: Vec<usize>,
 }
@@ -313,7 +315,15 @@ impl Detector {
         let validator = Validator::from_spec(&spec.validator, &spec.params).map_err(|e| invalid(&spec, e))?;
         let names = GroupNames::of(&regex);
         let v_group = names.index("v");
-        Ok(Detector { spec, regex, names, v_group, keywords, negative, validator, suppressors: Vec::new() })
+        let c = &spec.confidence;
+        if let Some((signal, literals)) = c.requires.iter().find(|(signal, literals)| {
+            !c.signals.contains_key(*signal) || literals.is_empty() || literals.iter().any(String::is_empty)
+        }) {
+            let msg = format!("requires {signal:?} = {literals:?}: not a signal, or no literal");
+            return Err(invalid(&spec, msg));
+        }
+        let ceiling = Ceiling::of(&spec);
+        Ok(Detector { spec, regex, names, v_group, keywords, negative, validator, ceiling, suppressors: Vec::new() })
     }
 
     /// `named`: the value's field name is itself a context keyword.
@@ -329,6 +339,12 @@ impl Detector {
         // A plain search first in a long text: it needs no capture slots, and most such texts
         // have no candidate. A short one (a cell) was flagged by the prefilter and often has.
         if text.len() > 64 && !self.regex.is_match(text) {
+            return;
+        }
+        if self.ceiling.may_rule_out() && {
+            let named = named();
+            self.ceiling.rules_out(text, named.keyword, named.negative)
+        } {
             return;
         }
         let mut locs = self.regex.capture_locations();
@@ -552,6 +568,38 @@ mod tests {
             let key = |m: &Match| (m.detector, m.start, m.end, m.confidence.to_bits());
             proptest::prop_assert_eq!(fast.iter().map(key).collect::<Vec<_>>(), full.iter().map(key).collect::<Vec<_>>(), "{}", text);
         }
+    }
+
+    const FIELDS: &[&str] = &["reference", "txn_id", "orderRef", "phone", "note", "電話", "account_no", "email"];
+
+    proptest::proptest! {
+        /// Skipping a text whose best score is below the minimum (`requires` in the specs)
+        /// finds exactly what running every pattern finds, under any field name.
+        #[test]
+        fn the_score_ceiling_loses_nothing(
+            picks in proptest::collection::vec(0..PIECES.len() + 4, 0..5),
+            field in 0..FIELDS.len(),
+        ) {
+            let extra = ["51552213", "852", "-", "tel"];
+            let text: String = picks.iter().map(|&i| PIECES.get(i).copied().unwrap_or_else(|| extra[i - PIECES.len()])).collect();
+            let mut specs = super::super::spec::builtin_specs().unwrap();
+            let engine = Engine::new(specs.clone()).unwrap();
+            specs.iter_mut().for_each(|s| s.confidence.requires.clear());
+            let unbounded = Engine::new(specs).unwrap();
+            let (mut fast, mut all) = (Vec::new(), Vec::new());
+            engine.scan_field(text.as_bytes(), ContextScope::Line, Some(FIELDS[field]), &mut fast);
+            unbounded.scan_field(text.as_bytes(), ContextScope::Line, Some(FIELDS[field]), &mut all);
+            let key = |m: &Match| (m.detector, m.start, m.end, m.confidence.to_bits());
+            proptest::prop_assert_eq!(fast.iter().map(key).collect::<Vec<_>>(), all.iter().map(key).collect::<Vec<_>>(), "{}", text);
+        }
+    }
+
+    #[test]
+    fn requires_names_a_signal() {
+        let mut specs = super::super::spec::builtin_specs().unwrap();
+        let phone = specs.iter_mut().find(|s| s.id == "hk_phone").unwrap();
+        phone.confidence.requires.insert("no_such_signal".into(), vec!["852".into()]);
+        assert!(matches!(Engine::new(specs), Err(SpecError::Invalid { .. })));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Detection: patterns and validators over text. Knows nothing about files or formats.
 
+mod ceiling;
 pub mod engine;
 pub mod fold;
 mod literals;

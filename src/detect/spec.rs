@@ -148,6 +148,12 @@ pub struct ConfidenceSpec {
     /// Named signals a validator may raise, with what each adds (or takes away).
     #[serde(default)]
     pub signals: BTreeMap<String, f32>,
+    /// Literals without which a signal cannot be raised (`country_code = ["852"]`), one of
+    /// which the folded text must hold. They let a text whose best score is below
+    /// `min_confidence` skip the pattern (see `ceiling.rs`); a wrong list loses findings, and
+    /// the engine's tests compare every built-in list against a scan without them.
+    #[serde(default)]
+    pub requires: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
