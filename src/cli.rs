@@ -2,7 +2,7 @@
 
 use crate::cache::Cache;
 use crate::corpus::open::OpenLimits;
-use crate::corpus::{walk, WalkOptions};
+use crate::corpus::{Entry, WalkOptions, Walker};
 use crate::detect::{spec, Engine};
 use crate::finding::Finding;
 use crate::key::FingerprintKey;
@@ -222,6 +222,9 @@ fn load_config(args: &ScanArgs, ids: &[String]) -> Result<config::Loaded, String
     Ok(loaded)
 }
 
+/// How many walked entries may wait for the scanner.
+const WALK_AHEAD: usize = 4096;
+
 /// Scans, writes the reports, and judges the findings; with `baseline_out`, writes them as a
 /// baseline instead of judging them against one.
 fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i32, String> {
@@ -274,11 +277,9 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         follow_symlinks: args.follow_symlinks,
         never_enter,
     };
-    let entries = walk(&args.paths, &opts).map_err(|e| format!("{e} (check the paths and globs given)"))?;
-
-    let total: u64 =
-        entries.iter().map(|e| if let crate::corpus::Entry::File { size, .. } = e { *size } else { 0 }).sum();
-    let bar = progress_bar(total, args.quiet);
+    let walker = Walker::new(&args.paths, &opts).map_err(|e| format!("{e} (check the paths and globs given)"))?;
+    // The bar's total grows as the walk finds files.
+    let bar = progress_bar(0, args.quiet);
     let specs: Vec<&spec::DetectorSpec> = engine.detectors().iter().map(|d| &d.spec).collect();
     let writer = findings::create(args.format, &args.out, &specs).map_err(|e| e.to_string())?;
     let mut summary = Summary::new(&key.id(), engine.detectors());
@@ -296,7 +297,22 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         findings: 0,
         reused: 0,
     };
-    pool.install(|| scanner.run(&entries, &mut summary, &bar, &mut delivery));
+    // The walk runs beside the scan, a bounded number of entries ahead of it.
+    let (found, entries) = std::sync::mpsc::sync_channel(WALK_AHEAD);
+    std::thread::scope(|s| {
+        // The sender moves into the walk's thread, so the scan's loop ends when the walk does.
+        let walker = &walker;
+        s.spawn(move || walker.each(&mut |entry| found.send(entry).is_ok()));
+        let (scanner, summary, bar, delivery) = (&scanner, &mut summary, &bar, &mut delivery);
+        pool.install(move || {
+            let mut entries = entries.into_iter().inspect(|e| {
+                if let Entry::File { size, .. } = e {
+                    bar.inc_length(*size);
+                }
+            });
+            scanner.run(&mut entries, summary, bar, delivery)
+        });
+    });
     bar.finish_and_clear();
     let Delivery { baseline: new_baseline, writer: sink, write_error, findings: total_findings, reused, .. } = delivery;
     if let Some(e) = write_error {

@@ -196,8 +196,14 @@ impl<'a> Scanner<'a> {
     /// Scans every entry; `sink` receives the results in walk order, after the summary has
     /// counted them. Small files are scanned side by side in batches; a large one alone, its
     /// findings delivered in parts while it is scanned.
-    pub fn run(&self, entries: &[Entry], summary: &mut Summary, progress: &dyn Progress, sink: &mut dyn Sink) {
-        let mut rest = entries;
+    pub fn run(
+        &self,
+        entries: &mut dyn Iterator<Item = Entry>,
+        summary: &mut Summary,
+        progress: &dyn Progress,
+        sink: &mut dyn Sink,
+    ) {
+        let mut entries = entries.peekable();
         // The last batch's results, delivered while the next batch is scanned: delivery is
         // sequential (the summary, the findings file), and would otherwise leave all but one
         // thread idle between batches of small files.
@@ -207,13 +213,15 @@ impl<'a> Scanner<'a> {
                 deliver(summary, sink, r, FileTally::default());
             }
         };
-        while !rest.is_empty() {
-            let side_by_side = rest.iter().take(BATCH).take_while(|e| !self.scanned_alone(e)).count();
-            let (batch, after) = rest.split_at(side_by_side.max(1));
-            rest = after;
-            if side_by_side == 0 {
+        loop {
+            let batch: Vec<Entry> =
+                std::iter::from_fn(|| entries.next_if(|e| !self.scanned_alone(e))).take(BATCH).collect();
+            if batch.is_empty() {
                 deliver_all(&mut scanned, summary, sink);
-                self.run_alone(&batch[0], summary, progress, sink);
+                match entries.next() {
+                    Some(large) => self.run_alone(&large, summary, progress, sink),
+                    None => return,
+                }
                 continue;
             }
             let ((), next) = rayon::join(
@@ -222,7 +230,6 @@ impl<'a> Scanner<'a> {
             );
             scanned = next;
         }
-        deliver_all(&mut scanned, summary, sink);
     }
 
     /// Whether `entry` is scanned alone, its findings passed on in parts (a large file).
@@ -904,7 +911,7 @@ mod tests {
         let mut summary = Summary::new("k", fx.engine.detectors());
         let mut got = Recorder::default();
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        pool.install(|| scanner.run(&entries, &mut summary, &(), &mut got));
+        pool.install(|| scanner.run(&mut entries.into_iter(), &mut summary, &(), &mut got));
 
         let mut held = Summary::new("k", fx.engine.detectors());
         let mut held_findings = Vec::new();

@@ -13,4 +13,4 @@ pub mod skim;
 pub mod walk;
 
 pub use open::{Compression, Format, TextEncoding};
-pub use walk::{walk, Entry, WalkOptions};
+pub use walk::{walk, Entry, WalkOptions, Walker};

@@ -69,59 +69,94 @@ impl Filters {
 /// Walks every root in order; within a root, entries are sorted by name so the result does not
 /// depend on the file system's order.
 pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkError> {
-    let filters = Filters::new(opts)?;
     let mut out = Vec::new();
-    for root in roots {
-        if std::fs::symlink_metadata(root).is_err() {
-            return Err(WalkError::Missing(root.display().to_string()));
-        }
-        walk_root(root, opts, &filters, &mut out);
-    }
+    Walker::new(roots, opts)?.each(&mut |e| {
+        out.push(e);
+        true
+    });
     Ok(out)
 }
 
-fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut Vec<Entry>) {
-    let walker = walkdir::WalkDir::new(root).follow_links(opts.follow_symlinks).sort_by_file_name();
-    let mut it = walker.into_iter();
-    while let Some(next) = it.next() {
-        let entry = match next {
-            Ok(e) => e,
-            Err(err) => {
-                out.push(walk_error(err));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let rel = path.strip_prefix(root).unwrap_or(path);
-        let ft = entry.file_type();
-        if ft.is_dir() {
-            let never = entry.file_name() == ".git"
-                || std::fs::canonicalize(path).is_ok_and(|c| opts.never_enter.contains(&c))
-                || (entry.depth() > 0 && filters.excluded(rel));
-            if never {
-                it.skip_current_dir();
-            }
-            continue;
+/// A walk whose globs and roots have been checked, to be run where its entries are wanted:
+/// the scanner takes them from another thread as they are found, so a corpus of many small
+/// files is scanned while it is still being listed, and no list of every path is held.
+pub struct Walker<'a> {
+    roots: &'a [PathBuf],
+    opts: &'a WalkOptions,
+    filters: Filters,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(roots: &'a [PathBuf], opts: &'a WalkOptions) -> Result<Self, WalkError> {
+        let filters = Filters::new(opts)?;
+        if let Some(root) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
+            return Err(WalkError::Missing(root.display().to_string()));
         }
-        if entry.depth() > 0 && (filters.excluded(rel) || !filters.included(rel)) {
-            continue;
-        }
-        if ft.is_symlink() {
-            let reason = "symbolic link not followed (pass --follow-symlinks to follow links)".to_string();
-            out.push(Entry::Skipped { path: path.to_path_buf(), reason });
-            continue;
-        }
-        if !ft.is_file() {
-            out.push(Entry::Skipped { path: path.to_path_buf(), reason: "not a regular file".into() });
-            continue;
-        }
-        match entry.metadata() {
-            Ok(m) => out.push(Entry::File { path: path.to_path_buf(), size: m.len() }),
-            Err(e) => {
-                out.push(Entry::Failed { path: path.to_path_buf(), reason: format!("cannot read metadata: {e}") })
+        Ok(Walker { roots, opts, filters })
+    }
+
+    /// Hands each entry, in walk order, to `f`, until it returns false.
+    pub fn each(&self, f: &mut dyn FnMut(Entry) -> bool) {
+        for root in self.roots {
+            if !walk_root(root, self.opts, &self.filters, f) {
+                return;
             }
         }
     }
+}
+
+/// False if `emit` asked to stop.
+fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, emit: &mut dyn FnMut(Entry) -> bool) -> bool {
+    let walker = walkdir::WalkDir::new(root).follow_links(opts.follow_symlinks).sort_by_file_name();
+    let mut it = walker.into_iter();
+    while let Some(next) = it.next() {
+        let found = match next {
+            Ok(entry) => {
+                if entry.file_type().is_dir() && !walked_into(&entry, root, opts, filters) {
+                    it.skip_current_dir();
+                }
+                judge(&entry, root, filters)
+            }
+            Err(err) => Some(walk_error(err)),
+        };
+        if found.is_some_and(|e| !emit(e)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether the walk goes into the folder `entry`: never into `.git`, the report folder or an
+/// excluded path.
+fn walked_into(entry: &walkdir::DirEntry, root: &Path, opts: &WalkOptions, filters: &Filters) -> bool {
+    let path = entry.path();
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    !(entry.file_name() == ".git"
+        || std::fs::canonicalize(path).is_ok_and(|c| opts.never_enter.contains(&c))
+        || (entry.depth() > 0 && filters.excluded(rel)))
+}
+
+/// What the walk reports of `entry`: a file to scan, or why it is not scanned; nothing for a
+/// folder or a path the globs leave out.
+fn judge(entry: &walkdir::DirEntry, root: &Path, filters: &Filters) -> Option<Entry> {
+    let path = entry.path();
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let ft = entry.file_type();
+    if ft.is_dir() || (entry.depth() > 0 && (filters.excluded(rel) || !filters.included(rel))) {
+        return None;
+    }
+    let path = path.to_path_buf();
+    Some(if ft.is_symlink() {
+        let reason = "symbolic link not followed (pass --follow-symlinks to follow links)".to_string();
+        Entry::Skipped { path, reason }
+    } else if !ft.is_file() {
+        Entry::Skipped { path, reason: "not a regular file".into() }
+    } else {
+        match entry.metadata() {
+            Ok(m) => Entry::File { path, size: m.len() },
+            Err(e) => Entry::Failed { path, reason: format!("cannot read metadata: {e}") },
+        }
+    })
 }
 
 fn walk_error(err: walkdir::Error) -> Entry {
@@ -163,6 +198,24 @@ mod tests {
         let opts = WalkOptions { never_enter: vec![root.join("report").canonicalize().unwrap()], ..Default::default() };
         let entries = walk(&[root.to_path_buf()], &opts).unwrap();
         assert_eq!(files(&entries), ["a.txt", "b.txt", "c.md"]);
+    }
+
+    #[test]
+    fn a_walk_stops_when_asked_and_checks_every_root_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.txt", "b.txt", "c.txt"] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let (roots, opts) = (vec![dir.path().to_path_buf()], WalkOptions::default());
+        let mut seen = Vec::new();
+        Walker::new(&roots, &opts).unwrap().each(&mut |e| {
+            seen.push(e);
+            seen.len() < 2
+        });
+        assert_eq!(files(&seen), ["a.txt", "b.txt"]);
+        // A missing root is an error before anything is walked.
+        let roots = vec![dir.path().to_path_buf(), "/no/such/dir".into()];
+        assert!(matches!(Walker::new(&roots, &opts), Err(WalkError::Missing(_))));
     }
 
     #[test]
