@@ -8,7 +8,7 @@ use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
 use crate::corpus::digest::{self, Digest};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
-use crate::corpus::script::ScriptCounts;
+use crate::corpus::script::{ClassCounts, ScriptCounts};
 use crate::corpus::skim::skim_json;
 use crate::corpus::{parquet, Entry, Format};
 use crate::detect::{ContextScope, DetectorSet, Engine, FieldName, Match};
@@ -643,6 +643,8 @@ impl<'a> Scanner<'a> {
         let mut line_start = 0;
         // A line's findings wait here until the whole line has parsed as JSON.
         let mut found = Collected::default();
+        // Skimmed lines' escapes, by class (turned into script counts once, at the end).
+        let mut escaped = ClassCounts::default();
         for (index, line) in lines(block).enumerate() {
             let line_no = index as u64 + 1;
             let here = offset + line_start as u64;
@@ -661,6 +663,7 @@ impl<'a> Scanner<'a> {
                 Some(skimmed) if only.union(skimmed.flagged).is_empty() => {
                     res.records += 1;
                     res.found.scripts.add(&skimmed.scripts);
+                    escaped.merge(&skimmed.escaped);
                     continue;
                 }
                 Some(skimmed) => only = only.union(skimmed.flagged),
@@ -693,6 +696,7 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
+        res.found.scripts.add(&escaped.scripts());
         res
     }
 

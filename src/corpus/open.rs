@@ -122,11 +122,13 @@ pub fn detect_encoding(head: &[u8], complete: bool) -> TextEncoding {
         [0xfe, 0xff, ..] => return TextEncoding::Utf16Be,
         _ => {}
     }
-    match std::str::from_utf8(head) {
-        Ok(_) => return TextEncoding::Utf8,
-        // Only a character cut by the end of the head: still UTF-8.
-        Err(e) if !complete && e.error_len().is_none() => return TextEncoding::Utf8,
-        Err(_) => {}
+    // Valid text, the rule, is settled by the SIMD check; std's tells where it fails.
+    if simdutf8::basic::from_utf8(head).is_ok() {
+        return TextEncoding::Utf8;
+    }
+    // Only a character cut by the end of the head: still UTF-8.
+    if std::str::from_utf8(head).is_err_and(|e| !complete && e.error_len().is_none()) {
+        return TextEncoding::Utf8;
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(head, complete);

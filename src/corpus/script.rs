@@ -153,6 +153,12 @@ impl ClassCounts {
         self.0[usize::from(class & 15)] += 1;
     }
 
+    pub fn merge(&mut self, other: &ClassCounts) {
+        for (n, m) in self.0.iter_mut().zip(other.0) {
+            *n += m;
+        }
+    }
+
     /// The same counts as `count_code_point` of each character.
     pub fn scripts(&self) -> ScriptCounts {
         let mut c = ScriptCounts::default();

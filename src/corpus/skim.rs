@@ -17,8 +17,10 @@ const MAX_DEPTH: usize = 100;
 /// What a skim learned of a valid line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Skimmed {
-    /// The letters of the string values (not the keys).
+    /// The letters of the string values (not the keys), but for the runs of escapes in
+    /// `escaped`: a caller adds those up over many lines before turning them into counts.
     pub scripts: ScriptCounts,
+    pub escaped: ClassCounts,
     /// What the prefilter's character pass flags in the values (digit runs, full-width letters,
     /// escaped literals); the caller adds the literal search's hits.
     pub flagged: DetectorSet,
@@ -38,8 +40,7 @@ pub fn skim_json(line: &[u8], prefilter: &Prefilter) -> Option<Skimmed> {
     };
     p.value(0)?;
     p.ws();
-    p.scripts.add(&p.escaped.scripts());
-    (p.i == line.len()).then_some(Skimmed { scripts: p.scripts, flagged: p.flagged })
+    (p.i == line.len()).then_some(Skimmed { scripts: p.scripts, escaped: p.escaped, flagged: p.flagged })
 }
 
 struct Skim<'a, 'p> {
@@ -314,7 +315,11 @@ mod tests {
 
     fn skim(line: &[u8]) -> Option<ScriptCounts> {
         thread_local!(static ENGINE: Engine = Engine::builtin().unwrap());
-        ENGINE.with(|e| skim_json(line, e.prefilter())).map(|s| s.scripts)
+        ENGINE.with(|e| skim_json(line, e.prefilter())).map(|s| {
+            let mut scripts = s.scripts;
+            scripts.add(&s.escaped.scripts());
+            scripts
+        })
     }
 
     /// What the full parse says: valid or not, and the letters of the values it reports.

@@ -606,8 +606,15 @@ fn escaped(text: &[u8], i: usize) -> Option<u32> {
 /// Whether the character before `i` is a letter: ASCII, full-width, or a full-width escape.
 fn letter_before(text: &[u8], i: usize) -> bool {
     let fold_letter = |cp: u32| matches!(cp, 0xFF21..=0xFF3A | 0xFF41..=0xFF5A);
-    (i >= 1 && text[i - 1].is_ascii_alphabetic())
-        || (i >= 3 && decode3(text, i - 3).is_some_and(fold_letter))
+    let Some(&b) = i.checked_sub(1).and_then(|j| text.get(j)) else { return false };
+    if b.is_ascii_alphabetic() {
+        return true;
+    }
+    // Most runs follow a space or punctuation: neither ends a full-width letter nor its escape.
+    if b.is_ascii() && !b.is_ascii_hexdigit() {
+        return false;
+    }
+    (i >= 3 && decode3(text, i - 3).is_some_and(fold_letter))
         || (i >= 6 && escaped(text, i - 6).is_some_and(fold_letter))
 }
 
