@@ -4,6 +4,7 @@
 pub mod ascii;
 pub mod blocks;
 pub mod digest;
+pub mod escapes;
 pub mod mapguard;
 pub mod open;
 pub mod parquet;

@@ -8,6 +8,7 @@
 //! the line properly. The tests compare the two on many lines.
 
 use super::ascii::{self, Stop};
+use super::escapes;
 use super::script::{ClassCounts, ScriptCounts};
 use crate::detect::prefilter::{hex_digits, hex_unit, CharTracker, DetectorSet, EscapeClasses, Prefilter};
 
@@ -255,7 +256,18 @@ impl Skim<'_, '_> {
         debug_assert!(self.chars.is_idle(), "an escape the idle pass passes over leaves it idle");
         let start = self.i;
         let classes = self.chars.escape_classes();
-        while let Some(&[b'\\', b'u', a, b, c, d]) = self.s.get(self.i..self.i + 6) {
+        loop {
+            if let Some([a, b]) = escapes::two(self.s, self.i) {
+                let (a, b) = (classes.of(a), classes.of(b));
+                if (a | b) & EscapeClasses::LOOK == 0 {
+                    self.escaped.add(a);
+                    self.escaped.add(b);
+                    self.i += 12;
+                    continue;
+                }
+            }
+            // One at a time: the last of a run, or one before an escape the pass must see.
+            let Some(&[b'\\', b'u', a, b, c, d]) = self.s.get(self.i..self.i + 6) else { break };
             let Some(unit) = hex_digits([a, b, c, d]) else { break };
             let class = classes.of(unit as u16);
             if class & EscapeClasses::LOOK != 0 {
