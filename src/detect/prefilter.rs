@@ -280,9 +280,11 @@ impl Prefilter {
         }
     }
 
-    fn digit_hit(&self, state: &mut Runs, pos: usize, f: &mut impl FnMut(Hit)) {
+    fn digit_hit(&self, state: &mut Runs, text: &[u8], pos: usize, f: &mut impl FnMut(Hit)) {
+        let after_letter = std::cell::OnceCell::new();
         let set = self.rules.iter().fold(DetectorSet::EMPTY, |set, r| {
-            let plain = state.run >= r.digits && (state.after_letter || !r.after_letter);
+            let plain = state.run >= r.digits
+                && (!r.after_letter || *after_letter.get_or_init(|| letter_before(text, state.start)));
             let long = plain || (r.gap && state.prev + state.run >= r.digits);
             if long {
                 set.union(r.detectors)
@@ -400,12 +402,12 @@ impl<'p> CharTracker<'p> {
         debug_assert!(start < end && text[start..end].iter().all(u8::is_ascii_digit));
         let p = self.prefilter;
         if self.state.run == 0 {
-            self.state.after_letter = letter_before(text, start);
+            self.state.start = start;
         }
         self.state.run += end - start;
         self.state.last_was_digit = true;
         if self.state.run >= p.min_plain || self.state.prev + self.state.run >= p.min_gapped {
-            p.digit_hit(&mut self.state, end - 1, f);
+            p.digit_hit(&mut self.state, text, end - 1, f);
         }
     }
 
@@ -451,11 +453,11 @@ impl<'p> CharTracker<'p> {
         match class {
             Class::Digit => {
                 if self.state.run == 0 {
-                    self.state.after_letter = letter_before(text, i);
+                    self.state.start = i;
                 }
                 self.state.digit();
                 if self.state.run >= p.min_plain || self.state.prev + self.state.run >= p.min_gapped {
-                    p.digit_hit(&mut self.state, i, f);
+                    p.digit_hit(&mut self.state, text, i, f);
                 }
             }
             Class::Separator => self.state.separator(),
@@ -473,8 +475,9 @@ struct Runs {
     run: usize,
     prev: usize,
     last_was_digit: bool,
-    /// The current run follows a letter.
-    after_letter: bool,
+    /// Where the current run starts: whether a letter comes before it is asked only of a run
+    /// long enough for a rule that wants one (most runs are short).
+    start: usize,
     /// What this run has already reported, so a long run is one hit.
     reported: DetectorSet,
 }
