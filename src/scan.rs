@@ -283,14 +283,14 @@ impl<'a> Scanner<'a> {
         pass_on: Option<PassOn>,
     ) -> FileResult {
         let progress = FileProgress { inner: progress, sent: AtomicU64::new(0), raw_read: Arc::new(AtomicU64::new(0)) };
-        let result = self.scan_opened(path, &progress, pass_on);
+        let result = self.scan_opened(path, size, &progress, pass_on);
         progress.reach(size);
         result
     }
 
-    fn scan_opened(&self, path: &Path, progress: &FileProgress, pass_on: Option<PassOn>) -> FileResult {
+    fn scan_opened(&self, path: &Path, size: u64, progress: &FileProgress, pass_on: Option<PassOn>) -> FileResult {
         let shown = display(path);
-        let opened = match open(path, self.limits, progress.raw_read.clone()) {
+        let opened = match open(path, Some(size), self.limits, progress.raw_read.clone()) {
             Ok(o) => o,
             Err(e) => {
                 let status = FileStatus::Failed { reason: format!("cannot open: {e}"), partial: FileStats::default() };
@@ -1075,7 +1075,7 @@ mod tests {
         let fx = Fixture::new();
         let text = "Tel: 9123 4567\n".repeat((crate::corpus::open::MAP_THRESHOLD as usize * 2) / 15);
         let path = fx.write("shrinks.txt", text.as_bytes());
-        let opened = open(&path, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
+        let opened = open(&path, None, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
         let Content::Bytes(bytes @ Bytes::Mapped(_)) = opened.content else { panic!("a large file is mapped") };
         std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(4096).unwrap();
         let mut stats = FileStats::default();

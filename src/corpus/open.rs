@@ -281,13 +281,17 @@ pub fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// The first `HEAD` bytes of a file of `size` bytes. Sized to the file, not zero-filled: a
-/// corpus of many small files would otherwise clear 64 KiB for each.
-fn read_head(r: &mut impl Read, size: u64) -> io::Result<Vec<u8>> {
-    // One byte more than the size, so a file that grew since it was measured is noticed.
-    let mut head = Vec::with_capacity((size.saturating_add(1)).min(HEAD as u64) as usize);
-    r.take(HEAD as u64).read_to_end(&mut head)?;
-    Ok(head)
+/// The first bytes of a file of `size` bytes, up to `HEAD`, and whether they are all of it.
+/// One byte more than the size is asked for, so a file that grew since it was measured is
+/// noticed. Sized to the file, so a corpus of many small files neither clears 64 KiB for each
+/// nor reads each in several calls (std's `read_to_end` starts at 8 KiB a call).
+fn read_head(r: &mut impl Read, size: u64) -> io::Result<(Vec<u8>, bool)> {
+    let mut head = vec![0u8; size.saturating_add(1).min(HEAD as u64) as usize];
+    let n = read_up_to(r, &mut head)?;
+    // The end came before the buffer was full.
+    let whole = n < head.len();
+    head.truncate(n);
+    Ok((head, whole))
 }
 
 /// Reads the head of a decoding stream. A stream that fails within its head (a small corrupt
@@ -330,11 +334,22 @@ pub fn is_lfs_pointer(head: &[u8], size: u64) -> bool {
 }
 
 /// Opens `path`; `raw_read` receives the on-disk bytes a stream consumes as it is read.
-pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
+///
+/// `walked_size` is the size the walk saw: a small file is not measured again (a call saved
+/// per file of a corpus of small files), since reading its head tells whether it grew.
+pub fn open(path: &Path, walked_size: Option<u64>, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
     let mut file = File::open(path)?;
-    let stored_bytes = file.metadata()?.len();
-    let head = read_head(&mut file, stored_bytes)?;
-    let complete = head.len() as u64 >= stored_bytes;
+    let measured = match walked_size {
+        Some(size) if size < HEAD as u64 => size,
+        _ => file.metadata()?.len(),
+    };
+    let (head, complete) = read_head(&mut file, measured)?;
+    let stored_bytes = match (complete, walked_size) {
+        (true, _) => head.len() as u64,
+        // Grown since the walk measured it: measured again (rare).
+        (false, Some(_)) => file.metadata()?.len().max(head.len() as u64),
+        (false, None) => measured.max(head.len() as u64),
+    };
     let opened = |content, compression, encoding| Opened { content, compression, encoding, stored_bytes };
     if Compression::sniff(&head).is_none() {
         if head.starts_with(b"PAR1") {
@@ -354,7 +369,14 @@ pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Re
         } else if stored_bytes < MAP_THRESHOLD {
             let mut all = head;
             file.read_to_end(&mut all)?;
-            Bytes::Read(all)
+            // What was read is the size, whatever the file did since it was measured.
+            let stored_bytes = all.len() as u64;
+            return Ok(Opened {
+                content: Content::Bytes(Bytes::Read(all)),
+                compression: vec![],
+                encoding,
+                stored_bytes,
+            });
         } else {
             // SAFETY: the map is read-only and private to this process; truncation by another
             // process is caught by the SIGBUS guard and reported instead of crashing.
@@ -534,6 +556,25 @@ mod tests {
         assert_eq!(invalid_utf8_bytes(b"ok"), 0);
         assert_eq!(invalid_utf8_bytes(b"a\xffb\xfe"), 2);
         assert_eq!(invalid_utf8_bytes("中".as_bytes().split_at(2).0), 2);
+    }
+
+    #[test]
+    fn a_file_that_changed_since_the_walk_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        let text = "line one\n".repeat(5000);
+        std::fs::write(&path, &text).unwrap();
+        let read = |walked: Option<u64>| {
+            let opened = open(&path, walked, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
+            let Content::Bytes(bytes) = opened.content else { panic!("plain text is read as bytes") };
+            (bytes.to_vec(), opened.stored_bytes)
+        };
+        let whole = (text.clone().into_bytes(), text.len() as u64);
+        // Grown since the walk (it saw 10 bytes), shrunk (it saw more), not walked at all.
+        for walked in [Some(10), Some(60_000), Some(text.len() as u64), None] {
+            let (bytes, stored) = read(walked);
+            assert!(bytes == whole.0 && stored == whole.1, "walked {walked:?}: {} bytes, {stored} stored", bytes.len());
+        }
     }
 
     #[test]
