@@ -442,8 +442,9 @@ pub fn binary_reason(head: &[u8]) -> Option<String> {
     }
     // Text has few bytes below 0x20 (its line ends): a count the compiler vectorises settles
     // most files before the exact count.
-    // (Counted in bytes per chunk of 255, so the additions stay eight bits wide.)
-    let low: usize = head.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b < 0x20)))).sum();
+    // (Counted in bytes per chunk of 224, so the additions stay eight bits wide and the
+    // chunks are whole vectors: a chunk of 255 left 31 bytes to a scalar loop.)
+    let low: usize = head.chunks(224).map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b < 0x20)))).sum();
     if low * 10 <= head.len() {
         return None;
     }
