@@ -14,7 +14,7 @@
 
 use super::prefilter::{DetectorSet, Hit};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// A form as stored for checking: lower-case bytes and the detectors it stands for.
 type Form = (Vec<u8>, DetectorSet);
@@ -44,7 +44,7 @@ pub struct Literals {
     /// One-byte forms.
     bytes: Vec<(u8, DetectorSet)>,
     /// Forms that start with an escape, by the escaped UTF-16 unit.
-    escaped: HashMap<u32, Vec<Form>>,
+    escaped: BTreeMap<u32, Vec<Form>>,
     /// The units of `escaped`, as a bitset: the character pass asks about every escape.
     escaped_units: Vec<u64>,
     /// Bytes some form can start with: a short text (a CSV cell) without any is skipped
@@ -57,7 +57,7 @@ impl Default for Literals {
         Literals {
             anchors: Vec::new(),
             bytes: Vec::new(),
-            escaped: HashMap::new(),
+            escaped: BTreeMap::new(),
             escaped_units: Vec::new(),
             starts: [false; 256],
         }
