@@ -23,7 +23,8 @@ use std::sync::Arc;
 
 /// Bytes per parallel chunk of an in-memory file, and per block read from a stream. Small
 /// enough that the threads finish a window of chunks close together (each window ends when
-/// its last chunk does): 8 MiB chunks left a thread idle for 10% of a 1 GiB scan.
+/// its last chunk does). 1 GiB of JSONL, alternating runs: median 1.86 s with 8 MiB chunks, 1.75 s
+/// with these.
 pub const CHUNK: usize = 2 << 20;
 /// The longest line held whole; longer lines are scanned in pieces (and counted).
 pub const MAX_LINE: usize = 64 << 20;
