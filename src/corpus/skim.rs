@@ -87,6 +87,23 @@ impl Skim<'_, '_> {
         self.chars.ascii_digits(self.s, start, self.i, &mut |h| *flagged = flagged.union(h.detectors));
     }
 
+    /// After a digit run in a string: if what follows ends the run for good, the pass is idle
+    /// again at once, and the plain-ASCII loop reads on. An ASCII byte other than a digit, a
+    /// backslash, a space or a dash does (`plain_ascii` would reset); so does a space or a dash
+    /// followed by one (the one gap a run allows, then nothing that continues it). An escape or
+    /// a non-ASCII character (a full-width digit, an ideographic space) is left to the pass.
+    fn after_digit_run(&mut self) {
+        let ends = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !b.is_ascii_digit() && b != b'\\');
+        let rest = &self.s[self.i..];
+        let settled = match rest.first() {
+            Some(b' ' | b'-') => ends(rest.get(1)),
+            next => ends(next),
+        };
+        if settled {
+            self.chars.reset();
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -240,7 +257,10 @@ impl Skim<'_, '_> {
                         }
                     }
                 }
-                b'0'..=b'9' if count => self.digit_run(self.s.len()),
+                b'0'..=b'9' if count => {
+                    self.digit_run(self.s.len());
+                    self.after_digit_run();
+                }
                 0x20..=0x7F => {
                     if count {
                         // Not a quote, backslash or digit: those have arms of their own.
