@@ -339,14 +339,15 @@ pub fn is_lfs_pointer(head: &[u8], size: u64) -> bool {
 /// per file of a corpus of small files), since reading its head tells whether it grew.
 pub fn open(path: &Path, walked_size: Option<u64>, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
     let mut file = File::open(path)?;
-    let measured = match walked_size {
-        Some(size) if size < HEAD as u64 => size,
-        _ => file.metadata()?.len(),
+    let walked = walked_size.filter(|&size| size < HEAD as u64);
+    let measured = match walked {
+        Some(size) => size,
+        None => file.metadata()?.len(),
     };
     let (head, complete) = read_head(&mut file, measured)?;
-    let stored_bytes = match (complete, walked_size) {
+    let stored_bytes = match (complete, walked) {
         (true, _) => head.len() as u64,
-        // Grown since the walk measured it: measured again (rare).
+        // Grown since the walk measured it: measured now (rare).
         (false, Some(_)) => file.metadata()?.len().max(head.len() as u64),
         (false, None) => measured.max(head.len() as u64),
     };
@@ -369,14 +370,7 @@ pub fn open(path: &Path, walked_size: Option<u64>, limits: OpenLimits, raw_read:
         } else if stored_bytes < MAP_THRESHOLD {
             let mut all = head;
             file.read_to_end(&mut all)?;
-            // What was read is the size, whatever the file did since it was measured.
-            let stored_bytes = all.len() as u64;
-            return Ok(Opened {
-                content: Content::Bytes(Bytes::Read(all)),
-                compression: vec![],
-                encoding,
-                stored_bytes,
-            });
+            Bytes::Read(all)
         } else {
             // SAFETY: the map is read-only and private to this process; truncation by another
             // process is caught by the SIGBUS guard and reported instead of crashing.
@@ -385,7 +379,9 @@ pub fn open(path: &Path, walked_size: Option<u64>, limits: OpenLimits, raw_read:
             let _ = map.advise(memmap2::Advice::Sequential);
             Bytes::Mapped(GuardedMap::new(map))
         };
-        return Ok(opened(Content::Bytes(bytes), vec![], encoding));
+        // What was read is the size, whatever the file did since it was measured.
+        let stored_bytes = if let Bytes::Read(all) = &bytes { all.len() as u64 } else { stored_bytes };
+        return Ok(Opened { content: Content::Bytes(bytes), compression: vec![], encoding, stored_bytes });
     }
 
     let counted = Counted { inner: Cursor::new(head).chain(file), count: raw_read };

@@ -70,6 +70,22 @@ struct DigitRule {
     detectors: DetectorSet,
 }
 
+impl DigitRule {
+    /// Whether a run of `run` digits, after `before` digits and one separator, meets the rule;
+    /// `after_letter` is asked only if the rule needs it.
+    #[inline]
+    fn met(&self, run: usize, before: usize, after_letter: impl FnOnce() -> bool) -> bool {
+        (run >= self.digits && (!self.after_letter || after_letter())) || (self.gap && before + run >= self.digits)
+    }
+
+    /// Whether the run's digits (alone, or with those before the separator) take one of the
+    /// rule's `digit_lengths`.
+    fn fits(&self, run: usize, before: usize) -> bool {
+        let has = |n: usize| n < 64 && self.lengths >> n & 1 != 0;
+        self.lengths == 0 || has(run) || (before > 0 && has(before + run))
+    }
+}
+
 pub struct Prefilter {
     literals: Literals,
     escapes: EscapeClasses,
@@ -195,17 +211,8 @@ impl Prefilter {
     /// The detectors whose digit rule a finished run meets (as `digit_hit` judges it), with its
     /// lengths.
     fn run_flags(&self, run: usize, before: usize, after_letter: bool) -> DetectorSet {
-        self.rules.iter().fold(DetectorSet::EMPTY, |set, r| {
-            let plain = run >= r.digits && (after_letter || !r.after_letter);
-            let long = plain || (r.gap && before + run >= r.digits);
-            let has = |n: usize| n < 64 && r.lengths >> n & 1 != 0;
-            let fits = r.lengths == 0 || has(run) || (before > 0 && has(before + run));
-            if long && fits {
-                set.union(r.detectors)
-            } else {
-                set
-            }
-        })
+        let met = self.rules.iter().filter(|r| r.met(run, before, || after_letter) && r.fits(run, before));
+        met.fold(DetectorSet::EMPTY, |set, r| set.union(r.detectors))
     }
 
     /// Detectors that run everywhere, having no prefilter.
@@ -282,16 +289,9 @@ impl Prefilter {
 
     fn digit_hit(&self, state: &mut Runs, text: &[u8], pos: usize, f: &mut impl FnMut(Hit)) {
         let after_letter = std::cell::OnceCell::new();
-        let set = self.rules.iter().fold(DetectorSet::EMPTY, |set, r| {
-            let plain = state.run >= r.digits
-                && (!r.after_letter || *after_letter.get_or_init(|| letter_before(text, state.start)));
-            let long = plain || (r.gap && state.prev + state.run >= r.digits);
-            if long {
-                set.union(r.detectors)
-            } else {
-                set
-            }
-        });
+        let letter = || *after_letter.get_or_init(|| letter_before(text, state.start));
+        let met = self.rules.iter().filter(|r| r.met(state.run, state.prev, letter));
+        let set = met.fold(DetectorSet::EMPTY, |set, r| set.union(r.detectors));
         if set != state.reported {
             state.reported = set;
             f(Hit { pos, detectors: set });
