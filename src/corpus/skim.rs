@@ -9,7 +9,7 @@
 
 use super::ascii::{self, Stop};
 use super::escapes;
-use super::script::{ClassCounts, ScriptCounts};
+use super::script::{ClassCounts, ClassTally, ScriptCounts};
 use crate::detect::prefilter::{hex_digits, hex_unit, CharTracker, DetectorSet, EscapeClasses, Prefilter};
 
 /// Deeper nesting is left to serde_json, whose limit is 128.
@@ -289,12 +289,12 @@ impl Skim<'_, '_> {
         debug_assert!(self.chars.is_idle(), "an escape the idle pass passes over leaves it idle");
         let start = self.i;
         let classes = self.chars.escape_classes();
+        let mut tally = ClassTally::default();
         loop {
             if let Some([a, b]) = escapes::two(self.s, self.i) {
                 let (a, b) = (classes.of(a), classes.of(b));
                 if (a | b) & EscapeClasses::LOOK == 0 {
-                    self.escaped.add(a);
-                    self.escaped.add(b);
+                    tally.add_two(a, b, &mut self.escaped);
                     self.i += 12;
                     continue;
                 }
@@ -309,6 +309,7 @@ impl Skim<'_, '_> {
             self.escaped.add(class);
             self.i += 6;
         }
+        tally.move_into(&mut self.escaped);
         self.i > start
     }
 
@@ -377,6 +378,18 @@ mod tests {
     fn agrees(line: &str) {
         if let Some(skimmed) = skim(line.as_bytes()) {
             assert_eq!(Some(skimmed), parsed(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn long_runs_of_escapes_are_counted_exactly() {
+        // Runs longer than a register tally holds (127 pairs), of one class and of several.
+        for (n, chars) in [(1000, "字"), (301, "們们字，"), (254, "字"), (255, "們")] {
+            let text: String = chars.chars().cycle().take(n).collect();
+            let line = format!(r#"{{"text": "{}"}}"#, crate::detect::prefilter::json_escaped(&text));
+            let counts = skim(line.as_bytes()).expect("a valid line");
+            assert_eq!(Some(counts), parsed(&line), "{n} of {chars}");
+            assert_eq!(counts.han, text.chars().filter(|&c| c != '，').count() as u64, "{n} of {chars}");
         }
     }
 
