@@ -6,11 +6,14 @@
 //! - one ASCII byte (`@`): `memchr`;
 //! - a `\uXXXX` escape: looked up by code point from the prefilter's character pass, which
 //!   decodes every escape anyway;
-//! - anything else: a case-sensitive search for every case spelling of the form's first three
-//!   bytes (its anchor), and a case-insensitive check of the whole form where one is found.
-//!   Anchors led by a non-ASCII byte (`版`, `©`, full-width forms) are searched apart, and only
-//!   in text that has a non-ASCII byte: escaped JSON and English text have none, and mixing them
-//!   with the ASCII anchors overfills Teddy's 16 buckets, whose shared masks then match often.
+//! - anything else: a search for the form's first three bytes (its anchor), and a
+//!   case-insensitive check of the whole form where one is found. ASCII-led anchors are searched
+//!   in a copy of the text with bit 0x20 set in every byte, which lower-cases ASCII letters, so
+//!   each anchor has one spelling there rather than up to eight: few enough for Teddy's slim
+//!   variant, which reads twice the bytes a step. Anchors led by a non-ASCII byte (`版`, `©`,
+//!   full-width forms) are searched apart, in the text itself, and only in text that has a
+//!   non-ASCII byte: escaped JSON and English text have none, and mixing them with the ASCII
+//!   anchors overfills Teddy's 16 buckets, whose shared masks then match often.
 
 use super::prefilter::{DetectorSet, Hit};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -24,10 +27,7 @@ const ANCHOR: usize = 3;
 /// Teddy handles up to 64 patterns, beyond which Aho-Corasick falls back to a scalar automaton
 /// ten times slower, and its fingerprint is as long as the group's shortest pattern; so
 /// spellings are searched in groups of one length and at most this many. Up to 32 fit the
-/// "slim" variant, which reads 32 bytes a step against the "fat" one's 16, but the builtin
-/// literals have about 60 three-byte spellings, and one fat pass over a block costs less than
-/// two slim ones (1 GiB of JSONL, one thread, single runs: 5.4 s with groups of 32, 4.3 s with
-/// 64).
+/// "slim" variant, which reads 32 bytes a step against the "fat" one's 16.
 const GROUP: usize = 64;
 
 /// Anchor spellings of one length searched together, with the forms to check where each
@@ -35,7 +35,8 @@ const GROUP: usize = 64;
 struct AnchorGroup {
     search: AhoCorasick,
     forms: Vec<Vec<Form>>,
-    /// The anchors start with a non-ASCII byte: ASCII text holds none of them.
+    /// The anchors start with a non-ASCII byte: ASCII text holds none of them. Otherwise they
+    /// are searched in the text with bit 0x20 set (`set_0x20`).
     non_ascii: bool,
 }
 
@@ -94,21 +95,37 @@ impl Literals {
         if by_anchor.is_empty() {
             return Ok(lits);
         }
+        // An anchor as searched: ASCII-led ones with bit 0x20 set, like the text they are
+        // searched in (two anchors may meet there, `cc\\` and `cc|`: both are checked).
+        let searched = |anchor: &[u8]| if anchor[0] < 0x80 { set_0x20(anchor) } else { anchor.to_vec() };
         // Where an anchor is found, the forms of every anchor it starts with are checked too:
         // the search reports only the longest anchor at a position.
-        let mut spellings: Vec<(Vec<u8>, Vec<Form>)> = Vec::new();
-        let mut others = Vec::new();
+        let mut spellings: BTreeMap<Vec<u8>, Vec<Form>> = BTreeMap::new();
         for anchor in by_anchor.keys() {
+            let key = searched(anchor);
             let forms: Vec<Form> =
-                by_anchor.iter().filter(|(a, _)| anchor.starts_with(a)).flat_map(|(_, f)| f.clone()).collect();
-            let mut each = case_spellings(anchor).into_iter().map(|s| (s, forms.clone()));
-            spellings.extend(each.next());
+                by_anchor.iter().filter(|(a, _)| key.starts_with(&searched(a))).flat_map(|(_, f)| f.clone()).collect();
+            let entry = spellings.entry(key).or_default();
+            for form in forms {
+                if !entry.contains(&form) {
+                    entry.push(form);
+                }
+            }
+        }
+        // Non-ASCII-led anchors are searched in the text as it is, in every ASCII case spelling
+        // (`©` then a letter). Teddy puts a pattern with a new prefix (by low nibbles, the same
+        // in either case) in bucket `15 - id % 16`, and one with a prefix seen before in that
+        // prefix's bucket. So each anchor's first spelling comes first: anchors get buckets of
+        // their own, and no bucket's masks match the bytes of two anchors crossed (the sort is
+        // stable).
+        let (mut firsts, mut others) = (Vec::new(), Vec::new());
+        for (key, forms) in spellings {
+            let each = if key[0] < 0x80 { vec![key] } else { case_spellings(&key) };
+            let mut each = each.into_iter().map(|s| (s, forms.clone()));
+            firsts.extend(each.next());
             others.extend(each);
         }
-        // Teddy puts a pattern with a new prefix (by low nibbles, the same in either case) in
-        // bucket `15 - id % 16`, and one with a prefix seen before in that prefix's bucket. So
-        // each anchor's first spelling comes first: anchors get buckets of their own, and no
-        // bucket's masks match the bytes of two anchors crossed (the sort is stable).
+        let mut spellings = firsts;
         spellings.append(&mut others);
         spellings.sort_by_key(|(s, _)| (s[0] >= 0x80, std::cmp::Reverse(s.len())));
         let by_kind = spellings.chunk_by(|a, b| a.0.len() == b.0.len() && (a.0[0] >= 0x80) == (b.0[0] >= 0x80));
@@ -135,17 +152,28 @@ impl Literals {
             }
         }
         let ascii = std::cell::OnceCell::new();
-        for group in &self.anchors {
-            if group.non_ascii && *ascii.get_or_init(|| text.is_ascii()) {
-                continue;
+        FOLDED.with_borrow_mut(|folded| {
+            folded.clear();
+            for group in &self.anchors {
+                let haystack = if group.non_ascii {
+                    if *ascii.get_or_init(|| text.is_ascii()) {
+                        continue;
+                    }
+                    text
+                } else {
+                    if folded.is_empty() {
+                        folded.extend(text.iter().map(|&b| b | 0x20));
+                    }
+                    &folded[..]
+                };
+                // Resuming one byte after each anchor's start, so an overlapping form is found too.
+                let mut at = 0;
+                while let Some(m) = group.search.find(aho_corasick::Input::new(haystack).range(at..)) {
+                    check(text, m.start(), &group.forms[m.pattern().as_usize()], f);
+                    at = m.start() + 1;
+                }
             }
-            // Resuming one byte after each anchor's start, so an overlapping form is found too.
-            let mut at = 0;
-            while let Some(m) = group.search.find(aho_corasick::Input::new(text).range(at..)) {
-                check(text, m.start(), &group.forms[m.pattern().as_usize()], f);
-                at = m.start() + 1;
-            }
-        }
+        });
     }
 
     /// Whether some form starts with an escape of this UTF-16 unit.
@@ -178,6 +206,18 @@ fn case_spellings(anchor: &[u8]) -> Vec<Vec<u8>> {
         out = out.iter().flat_map(|s| options.iter().map(move |&o| [s.as_slice(), &[o]].concat())).collect();
     }
     out
+}
+
+/// `bytes` with bit 0x20 set in each: ASCII letters lower-cased, so a case-sensitive search
+/// of the result is a case-insensitive one of `bytes` (that also finds what differs from a
+/// spelling only in that bit elsewhere, `|` for `\\`: the check of the form sorts it out).
+fn set_0x20(bytes: &[u8]) -> Vec<u8> {
+    bytes.iter().map(|&b| b | 0x20).collect()
+}
+
+thread_local! {
+    /// The text with bit 0x20 set, reused from one search to the next.
+    static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The value of four hex digits.
@@ -251,6 +291,17 @@ mod tests {
         assert_eq!(found(&forms, "x © 2024 版權所有 RES"), [(2, 2), (10, 3), (23, 4)]);
         // ASCII text is not searched for the non-ASCII anchors, and loses nothing by it.
         assert_eq!(found(&forms, "ascii only: (c) cc by, reserved"), [(23, 4)]);
+    }
+
+    #[test]
+    fn anchors_that_meet_once_bit_0x20_is_set_are_each_checked() {
+        // `cc\\` and `cc|` are one anchor in the search; each form is found only as written.
+        let forms = [("cc\\u00a0by", 0), ("cc|x", 1), ("(c)", 2)];
+        assert_eq!(found(&forms, r"CC\u00A0BY cc|x CC|U00A0BY cc\x (C)"), [(0, 0), (11, 1), (32, 2)]);
+        // A non-ASCII-led anchor with a letter in it is found in either case too.
+        assert_eq!(found(&[("éd", 0)], "éD éd ÉD"), [(0, 0), (4, 0)]);
+        // Bytes that bit 0x20 changes but case does not (`\x08` to `(`, `\x0e` to `.`).
+        assert_eq!(found(&forms, "\x08c) (c\x09"), []);
     }
 
     #[test]
