@@ -395,8 +395,14 @@ impl Sink for Delivery<'_> {
 /// fingerprint key and the settings that change what a file yields.
 fn setup_hash(engine: &Engine, key: &FingerprintKey, args: &ScanArgs) -> String {
     let specs: Vec<&spec::DetectorSpec> = engine.detectors().iter().map(|d| &d.spec).collect();
-    let setup =
-        format!("{}|{specs:?}|{}|{}|{}", env!("CARGO_PKG_VERSION"), key.id(), args.show_values, args.max_expansion);
+    let setup = format!(
+        "{}|{specs:?}|{}|{}|{}|{}",
+        env!("CARGO_PKG_VERSION"),
+        key.id(),
+        args.show_values,
+        args.max_expansion,
+        crate::corpus::digest::SCHEME
+    );
     blake3::hash(setup.as_bytes()).to_hex().to_string()
 }
 

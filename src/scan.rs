@@ -5,7 +5,7 @@
 
 use crate::cache::Cache;
 use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
-use crate::corpus::digest::{self, Digest};
+use crate::corpus::digest::{self, Digest, Pieces};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
 use crate::corpus::script::{ClassCounts, ScriptCounts};
@@ -357,7 +357,8 @@ impl<'a> Scanner<'a> {
             }
         };
         stats.bytes = bytes.len() as u64;
-        if matches!(outcome, Outcome::Done) {
+        // `scan_chunks` hashes the text as it goes; a table is hashed here.
+        if matches!(outcome, Outcome::Done) && stats.content_hash.is_none() {
             stats.content_hash = Some(digest::of_bytes(bytes));
         }
         if bytes.changed_while_read() {
@@ -386,7 +387,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `scan_buffer` into `out`: chunks are scanned in parallel a window at a time, and each
-    /// window's findings are a part of the file.
+    /// window's findings are a part of the file. Fills the content hash of `stats` too.
     fn scan_chunks(
         &self,
         path: &str,
@@ -398,20 +399,25 @@ impl<'a> Scanner<'a> {
     ) {
         let (chunks, cut_lines) = split_lines(buf, self.chunk, self.max_line);
         let mut lines_before = 0;
+        let mut pieces = Vec::with_capacity(chunks.len());
         for window in chunks.chunks(rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD) {
-            let parts: Vec<BlockResult> = window
+            let parts: Vec<(BlockResult, Pieces)> = window
                 .par_iter()
                 // One chunk a job. Otherwise rayon splits the window once per thread and each
                 // thread folds its half alone: a thread that ends first finds nothing to take,
                 // and idled a third of each window on 1 GiB of JSONL (perf timeline).
                 .with_max_len(1)
                 .map(|r| {
+                    // Hashed first: the hash's reads bring the chunk into the cache the scan
+                    // then reads it from.
+                    let hashed = Pieces::within(buf, r.clone());
                     let res = self.scan_block(path, &buf[r.clone()], r.start as u64, format);
                     progress.advance(r.len() as u64);
-                    res
+                    (res, hashed)
                 })
                 .collect();
-            for part in parts {
+            for (part, hashed) in parts {
+                pieces.push(hashed);
                 out.add_shifted(part.found, lines_before);
                 lines_before += part.newlines;
                 stats.records += part.records;
@@ -421,6 +427,7 @@ impl<'a> Scanner<'a> {
             out.part_done();
         }
         stats.bytes = buf.len() as u64;
+        stats.content_hash = Some(Pieces::assemble(buf, pieces));
         // Each block counted its newlines.
         stats.lines = count_lines(lines_before, buf);
         stats.cut_lines = cut_lines;
