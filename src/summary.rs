@@ -369,8 +369,11 @@ impl Summary {
             (&mut self.compression, &st.compression),
             (&mut self.encodings, &st.encoding),
         ] {
-            if !key.is_empty() {
-                *map.entry(key.clone()).or_default() += 1;
+            // Looked up before it is cloned: most files add to a count that exists.
+            match map.get_mut(key) {
+                Some(n) => *n += 1,
+                None if !key.is_empty() => drop(map.insert(key.clone(), 1)),
+                None => {}
             }
         }
     }

@@ -107,7 +107,13 @@ impl<'a> Walker<'a> {
 
 /// False if `emit` asked to stop.
 fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, emit: &mut dyn FnMut(Entry) -> bool) -> bool {
-    let walker = walkdir::WalkDir::new(root).follow_links(opts.follow_symlinks).sort_by_file_name();
+    // In file-name order, for reports that do not change from run to run. The entries sorted
+    // together are one folder's, so their paths differ only after a shared prefix and compare
+    // as their names do; comparing the paths' bytes spares `sort_by_file_name`'s parse of both
+    // paths at every comparison (a folder of 20,000 files: some 300,000 of them).
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(opts.follow_symlinks)
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
     let mut it = walker.into_iter();
     while let Some(next) = it.next() {
         let found = match next {
