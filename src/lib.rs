@@ -5,6 +5,7 @@
 //! decides: rules, allowlist, baseline). `scan` joins corpus to detect; `cli` is the command
 //! line over it all.
 
+pub mod alloc;
 pub mod cache;
 pub mod cli;
 pub mod corpus;
