@@ -12,7 +12,7 @@ use crate::policy::rules::{Broken, Rule};
 use crate::policy::Policy;
 use crate::report::datasheet::{self, Answers};
 use crate::report::{findings, FindingsFormat};
-use crate::scan::{FileResult, Scanner, Sink};
+use crate::scan::{FileResult, Progress, Scanner, Sink};
 use crate::summary::Summary;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -304,13 +304,15 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         let walker = &walker;
         s.spawn(move || walker.each(&mut |entry| found.send(entry).is_ok()));
         let (scanner, summary, bar, delivery) = (&scanner, &mut summary, &bar, &mut delivery);
+        // A bar no one sees is not fed: each update takes its lock, which the scan's threads
+        // and the walk's fought over on a corpus of many files.
+        let progress: &dyn Progress = if bar.is_hidden() { &() } else { bar };
         pool.install(move || {
-            let mut entries = entries.into_iter().inspect(|e| {
-                if let Entry::File { size, .. } = e {
-                    bar.inc_length(*size);
-                }
+            let mut entries = entries.into_iter().inspect(|e| match e {
+                Entry::File { size, .. } if !bar.is_hidden() => bar.inc_length(*size),
+                _ => {}
             });
-            scanner.run(&mut entries, summary, bar, delivery)
+            scanner.run(&mut entries, summary, progress, delivery)
         });
     });
     bar.finish_and_clear();
