@@ -435,26 +435,23 @@ fn write_reports(
     title: &str,
     out: &std::path::Path,
 ) -> Result<(), String> {
+    let sheet = || {
+        let answers = match answers {
+            Some(path) => {
+                Answers::load(path).map_err(|e| format!("{e} (fix it, or run `govscan init` for a template)"))?
+            }
+            None => Answers::default(),
+        };
+        datasheet::write_all(&datasheet::build(summary, &answers, title), out)
+            .map_err(|e| format!("cannot write the datasheet into {}: {e}", out.display()))
+    };
+    // summary.json is written even when the answers file is wrong.
     let (json, sheet) = std::thread::scope(|s| {
         let json = s.spawn(|| write_json(&out.join("summary.json"), summary));
-        let sheet = write_datasheet(summary, answers, title, out);
+        let sheet = sheet();
         (json.join().unwrap_or_else(|_| Err("writing summary.json panicked".into())), sheet)
     });
     json.and(sheet)
-}
-
-fn write_datasheet(
-    summary: &Summary,
-    answers: Option<&std::path::Path>,
-    title: &str,
-    out: &std::path::Path,
-) -> Result<(), String> {
-    let answers = match answers {
-        Some(path) => Answers::load(path).map_err(|e| format!("{e} (fix it, or run `govscan init` for a template)"))?,
-        None => Answers::default(),
-    };
-    let sheet = datasheet::build(summary, &answers, title);
-    datasheet::write_all(&sheet, out).map_err(|e| format!("cannot write the datasheet into {}: {e}", out.display()))
 }
 
 fn rebuild_datasheet(args: DatasheetArgs) -> Result<i32, String> {
