@@ -173,6 +173,10 @@ impl Literals {
                     at = m.start() + 1;
                 }
             }
+            // A long line (up to `MAX_LINE`) is searched whole; its copy is not kept.
+            if folded.capacity() > KEEP_FOLDED {
+                *folded = Vec::new();
+            }
         });
     }
 
@@ -214,6 +218,9 @@ fn case_spellings(anchor: &[u8]) -> Vec<Vec<u8>> {
 fn set_0x20(bytes: &[u8]) -> Vec<u8> {
     bytes.iter().map(|&b| b | 0x20).collect()
 }
+
+/// The largest copy kept for the next search: twice a scan chunk.
+const KEEP_FOLDED: usize = 4 << 20;
 
 thread_local! {
     /// The text with bit 0x20 set, reused from one search to the next.
