@@ -306,10 +306,11 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         let (scanner, summary, bar, delivery) = (&scanner, &mut summary, &bar, &mut delivery);
         // A bar no one sees is not fed: each update takes its lock, which the scan's threads
         // and the walk's fought over on a corpus of many files.
-        let progress: &dyn Progress = if bar.is_hidden() { &() } else { bar };
+        let shown = !bar.is_hidden();
+        let progress: &dyn Progress = if shown { bar } else { &() };
         pool.install(move || {
             let mut entries = entries.into_iter().inspect(|e| match e {
-                Entry::File { size, .. } if !bar.is_hidden() => bar.inc_length(*size),
+                Entry::File { size, .. } if shown => bar.inc_length(*size),
                 _ => {}
             });
             scanner.run(&mut entries, summary, progress, delivery)

@@ -372,7 +372,9 @@ impl Summary {
             // Looked up before it is cloned: most files add to a count that exists.
             match map.get_mut(key) {
                 Some(n) => *n += 1,
-                None if !key.is_empty() => drop(map.insert(key.clone(), 1)),
+                None if !key.is_empty() => {
+                    map.insert(key.clone(), 1);
+                }
                 None => {}
             }
         }

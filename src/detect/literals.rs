@@ -307,7 +307,7 @@ mod tests {
         assert_eq!(found(&forms, r"CC\u00A0BY cc|x CC|U00A0BY cc\x (C)"), [(0, 0), (11, 1), (32, 2)]);
         // A non-ASCII-led anchor with a letter in it is found in either case too.
         assert_eq!(found(&[("éd", 0)], "éD éd ÉD"), [(0, 0), (4, 0)]);
-        // Bytes that bit 0x20 changes but case does not (`\x08` to `(`, `\x0e` to `.`).
+        // Bytes that bit 0x20 changes but case does not (`\x08` to `(`, `\x09` to `)`).
         assert_eq!(found(&forms, "\x08c) (c\x09"), []);
     }
 
