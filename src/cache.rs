@@ -66,10 +66,21 @@ pub struct Cache {
     pending: Mutex<Vec<Cached>>,
 }
 
-/// A file's modification time in nanoseconds since the epoch, if the system gives one.
-pub fn modified(path: &Path) -> Option<u128> {
-    let m = std::fs::metadata(path).ok()?.modified().ok()?;
-    Some(m.duration_since(UNIX_EPOCH).ok()?.as_nanos())
+/// What tells a file unchanged since the last run: its size on disk and its modification time
+/// (nanoseconds since the Unix epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub modified: u128,
+}
+
+impl Stamp {
+    /// `path`'s stamp, if the system gives a modification time.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        let modified = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+        Some(Stamp { size: m.len(), modified })
+    }
 }
 
 impl Cache {
@@ -98,14 +109,14 @@ impl Cache {
     }
 
     /// The last run's result for `path` (as reports show it), if the file is unchanged.
-    pub fn lookup(&self, path: &str, size: u64, modified: Option<u128>) -> Option<FileResult> {
+    pub fn lookup(&self, path: &str, stamp: Stamp) -> Option<FileResult> {
         let r = self.old.get(path)?;
-        if r.size != size || Some(r.modified) != modified {
+        if (Stamp { size: r.size, modified: r.modified }) != stamp {
             return None;
         }
         let findings = r.findings.iter().map(|c| Finding { column: c.column, ..c.finding.clone() }).collect();
         let status = r.status.clone();
-        Some(FileResult { path: r.path.clone(), status, findings, size, modified, cached: true })
+        Some(FileResult { path: r.path.clone(), status, findings, stamp: Some(stamp), cached: true })
     }
 
     /// Keeps findings of the file being delivered, for `store` to keep with the file.
@@ -117,12 +128,12 @@ impl Cache {
     /// last file and its own (not a failure, which is tried again).
     pub fn store(&self, result: &FileResult) {
         let mut findings = std::mem::take(&mut *self.pending.lock().expect("no panic while holding it"));
-        let Some(modified) = result.modified else { return };
+        let Some(Stamp { size, modified }) = result.stamp else { return };
         if matches!(result.status, FileStatus::Failed { .. }) {
             return;
         }
         findings.extend(result.findings.iter().map(Cached::of));
-        let (path, size, status) = (result.path.clone(), result.size, result.status.clone());
+        let (path, status) = (result.path.clone(), result.status.clone());
         self.new.lock().expect("no panic while holding it").push(Record { path, size, modified, status, findings });
     }
 

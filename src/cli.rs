@@ -271,15 +271,19 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         }
         None => None,
     };
+    // The bar's total grows as the walk finds and measures files; a bar no one sees is not fed
+    // (each update takes its lock, which the scan's threads and the walk's fought over on a
+    // corpus of many files), and then the walk measures nothing.
+    let bar = progress_bar(0, args.quiet);
+    let shown = !bar.is_hidden();
     let opts = WalkOptions {
         include: [args.include.clone(), loaded.config.paths.include.clone()].concat(),
         exclude: [args.exclude.clone(), loaded.config.paths.exclude.clone()].concat(),
         follow_symlinks: args.follow_symlinks,
         never_enter,
+        measure: shown,
     };
     let walker = Walker::new(&args.paths, &opts).map_err(|e| format!("{e} (check the paths and globs given)"))?;
-    // The bar's total grows as the walk finds files.
-    let bar = progress_bar(0, args.quiet);
     let specs: Vec<&spec::DetectorSpec> = engine.detectors().iter().map(|d| &d.spec).collect();
     let writer = findings::create(args.format, &args.out, &specs).map_err(|e| e.to_string())?;
     let mut summary = Summary::new(&key.id(), engine.detectors());
@@ -304,14 +308,12 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         let walker = &walker;
         s.spawn(move || walker.each(&mut |entry| found.send(entry).is_ok()));
         let (scanner, summary, bar, delivery) = (&scanner, &mut summary, &bar, &mut delivery);
-        // A bar no one sees is not fed: each update takes its lock, which the scan's threads
-        // and the walk's fought over on a corpus of many files.
-        let shown = !bar.is_hidden();
         let progress: &dyn Progress = if shown { bar } else { &() };
         pool.install(move || {
-            let mut entries = entries.into_iter().inspect(|e| match e {
-                Entry::File { size, .. } if shown => bar.inc_length(*size),
-                _ => {}
+            let mut entries = entries.into_iter().inspect(|e| {
+                if let Entry::File { size: Some(size), .. } = e {
+                    bar.inc_length(*size);
+                }
             });
             scanner.run(&mut entries, summary, progress, delivery)
         });

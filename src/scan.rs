@@ -3,7 +3,7 @@
 //! "searcher": it joins the corpus (bytes, records) to the engine (matches) and hands results
 //! to a sink in a fixed order.
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Stamp};
 use crate::corpus::blocks::{count_lines, split_lines, LineBlocks};
 use crate::corpus::digest::{self, Digest, Pieces};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
@@ -59,10 +59,8 @@ pub struct FileResult {
     pub path: String,
     pub status: FileStatus,
     pub findings: Vec<Finding>,
-    /// Size on disk as walked, and modification time when the scan began (ns since the epoch):
-    /// what the cache compares.
-    pub size: u64,
-    pub modified: Option<u128>,
+    /// Size and modification time when the scan began, with a cache: what it compares.
+    pub stamp: Option<Stamp>,
     /// Reused from the cache, not scanned in this run.
     pub cached: bool,
 }
@@ -78,6 +76,18 @@ pub trait Sink: Send {
 
 /// Where a large file's findings go at the end of each part of it.
 type PassOn<'d> = &'d mut dyn FnMut(&mut Vec<Finding>);
+
+/// How a file's findings leave its scan.
+enum Parts<'d> {
+    /// With its result.
+    Whole,
+    /// With its result, in a batch of small files; but a file that turns out to be large (the
+    /// walk did not measure it) is handed back unscanned, to be scanned alone.
+    Batched,
+    /// In parts as they are found, then the result: a large file, scanned alone, whose
+    /// findings are not all held at once.
+    PassedOn(PassOn<'d>),
+}
 
 /// Progress in on-disk bytes, reported as files and chunks finish.
 pub trait Progress: Sync {
@@ -210,10 +220,14 @@ impl<'a> Scanner<'a> {
         // The last batch's results, delivered while the next batch is scanned: delivery is
         // sequential (the summary, the findings file), and would otherwise leave all but one
         // thread idle between batches of small files.
-        let mut scanned: Vec<FileResult> = Vec::new();
-        let deliver_all = |results: &mut Vec<FileResult>, summary: &mut Summary, sink: &mut dyn Sink| {
+        // A file handed back as large is scanned alone in its place.
+        let mut scanned: Vec<Result<FileResult, Entry>> = Vec::new();
+        let deliver_all = |results: &mut Vec<Result<FileResult, Entry>>, summary: &mut Summary, sink: &mut dyn Sink| {
             for r in results.drain(..) {
-                deliver(summary, sink, r, FileTally::default());
+                match r {
+                    Ok(r) => deliver(summary, sink, r, FileTally::default()),
+                    Err(large) => self.run_alone(&large, summary, progress, sink),
+                }
             }
         };
         loop {
@@ -230,15 +244,19 @@ impl<'a> Scanner<'a> {
             let ((), next) = rayon::join(
                 || deliver_all(&mut scanned, summary, sink),
                 // One file a job (`with_max_len`): see `scan_chunks`.
-                || batch.par_iter().with_max_len(1).map(|e| self.scan_entry(e, progress, None)).collect::<Vec<_>>(),
+                || {
+                    let scan = |e: &Entry| self.scan_entry(e, progress, Parts::Batched).ok_or_else(|| e.clone());
+                    batch.par_iter().with_max_len(1).map(scan).collect::<Vec<_>>()
+                },
             );
             scanned = next;
         }
     }
 
-    /// Whether `entry` is scanned alone, its findings passed on in parts (a large file).
+    /// Whether `entry` is scanned alone, its findings passed on in parts: a file the walk
+    /// measured as large. (One it did not measure is handed back from its batch.)
     fn scanned_alone(&self, entry: &Entry) -> bool {
-        matches!(entry, Entry::File { size, .. } if *size >= self.alone)
+        matches!(entry, Entry::File { size: Some(size), .. } if *size >= self.alone)
     }
 
     fn run_alone(&self, entry: &Entry, summary: &mut Summary, progress: &dyn Progress, sink: &mut dyn Sink) {
@@ -248,65 +266,68 @@ impl<'a> Scanner<'a> {
             summary.add_part(&path, part, &mut tally);
             sink.findings(part);
         };
-        let result = self.scan_entry(entry, progress, Some(&mut pass_on));
-        deliver(summary, sink, result, tally);
+        let result = self.scan_entry(entry, progress, Parts::PassedOn(&mut pass_on));
+        deliver(summary, sink, result.expect("a file scanned alone is not handed back"), tally);
     }
 
-    fn scan_entry(&self, entry: &Entry, progress: &dyn Progress, pass_on: Option<PassOn>) -> FileResult {
+    /// The entry's result; `None` if `parts` is `Batched` and the file is handed back.
+    fn scan_entry(&self, entry: &Entry, progress: &dyn Progress, parts: Parts) -> Option<FileResult> {
         let (path, status) = match entry {
             Entry::File { path, size } => {
-                let modified = self.cache.and_then(|_| crate::cache::modified(path));
-                if let Some(hit) = self.cache.and_then(|c| c.lookup(&display(path), *size, modified)) {
-                    progress.advance(*size);
-                    return hit;
+                let stamp = self.cache.and_then(|_| Stamp::of(path));
+                if let Some(hit) = self.cache.zip(stamp).and_then(|(c, stamp)| c.lookup(&display(path), stamp)) {
+                    progress.advance(size.unwrap_or(0));
+                    return Some(hit);
                 }
-                let scanned = self.scan_file_passing(path, *size, progress, pass_on);
-                return FileResult { modified, size: *size, ..scanned };
+                let scanned = self.scan_file_passing(path, *size, progress, parts)?;
+                return Some(FileResult { stamp, ..scanned });
             }
             Entry::Skipped { path, reason } => (path, FileStatus::Skipped(reason.clone())),
             Entry::Failed { path, reason } => {
                 (path, FileStatus::Failed { reason: reason.clone(), partial: FileStats::default() })
             }
         };
-        FileResult { path: display(path), status, findings: Vec::new(), size: 0, modified: None, cached: false }
+        Some(FileResult { path: display(path), status, findings: Vec::new(), stamp: None, cached: false })
     }
 
-    /// Scans one file; never panics on bad input, which becomes a `Skipped` or `Failed` status.
+    /// Scans one file of `size` bytes; never panics on bad input, which becomes a `Skipped` or
+    /// `Failed` status.
     pub fn scan_file(&self, path: &Path, size: u64, progress: &dyn Progress) -> FileResult {
-        self.scan_file_passing(path, size, progress, None)
+        self.scan_file_passing(path, Some(size), progress, Parts::Whole).expect("only a batch hands files back")
     }
 
-    /// Like `scan_file`; findings found before the end go to `pass_on`, if given, in parts.
+    /// Like `scan_file`, its findings leaving as `parts` says; `size` is what the walk measured,
+    /// if it did (the progress bar's share of the file).
     fn scan_file_passing(
         &self,
         path: &Path,
-        size: u64,
+        size: Option<u64>,
         progress: &dyn Progress,
-        pass_on: Option<PassOn>,
-    ) -> FileResult {
+        parts: Parts,
+    ) -> Option<FileResult> {
         let progress = FileProgress { inner: progress, sent: AtomicU64::new(0), raw_read: Arc::new(AtomicU64::new(0)) };
-        let result = self.scan_opened(path, size, &progress, pass_on);
-        progress.reach(size);
-        result
+        let result = self.scan_opened(path, &progress, parts)?;
+        progress.reach(size.unwrap_or(0));
+        Some(result)
     }
 
-    fn scan_opened(&self, path: &Path, size: u64, progress: &FileProgress, pass_on: Option<PassOn>) -> FileResult {
+    fn scan_opened(&self, path: &Path, progress: &FileProgress, parts: Parts) -> Option<FileResult> {
         let shown = display(path);
-        let opened = match open(path, Some(size), self.limits, progress.raw_read.clone()) {
+        let opened = match open(path, self.limits, progress.raw_read.clone()) {
             Ok(o) => o,
             Err(e) => {
                 let status = FileStatus::Failed { reason: format!("cannot open: {e}"), partial: FileStats::default() };
-                return FileResult {
-                    path: shown,
-                    status,
-                    findings: Vec::new(),
-                    size: 0,
-                    modified: None,
-                    cached: false,
-                };
+                return Some(FileResult { path: shown, status, findings: Vec::new(), stamp: None, cached: false });
             }
         };
         let Opened { content, compression, encoding, stored_bytes } = opened;
+        if matches!(parts, Parts::Batched) && stored_bytes >= self.alone {
+            return None;
+        }
+        let pass_on = match parts {
+            Parts::PassedOn(pass_on) => Some(pass_on),
+            Parts::Whole | Parts::Batched => None,
+        };
         let format = match &content {
             Content::Parquet(_) => Format::Parquet,
             _ => Format::of(path),
@@ -336,7 +357,7 @@ impl<'a> Scanner<'a> {
             Outcome::Skipped(reason) => FileStatus::Skipped(reason),
             Outcome::Failed(reason) => FileStatus::Failed { reason, partial: stats },
         };
-        FileResult { path: shown, status, findings, size: 0, modified: None, cached: false }
+        Some(FileResult { path: shown, status, findings, stamp: None, cached: false })
     }
 
     fn scan_bytes(
@@ -921,10 +942,19 @@ mod tests {
         let fx = Fixture::new();
         let big: String = (0..3000).map(|i| format!("row {i} Tel: 6{:03} 4567, HKID A123456(3)\n", i % 1000)).collect();
         let files = [("a.txt", TEXT), ("big.txt", big.as_str()), ("c.jsonl", "{\"t\": \"Tel 6123 4567\"}\n")];
-        let entries: Vec<Entry> = files
-            .iter()
-            .map(|(name, text)| Entry::File { path: fx.write(name, text.as_bytes()), size: text.len() as u64 })
-            .collect();
+        let paths: Vec<_> = files.iter().map(|(name, text)| fx.write(name, text.as_bytes())).collect();
+        // Measured by the walk, big.txt is scanned alone from the start; not measured, it is
+        // handed back from its batch when opened, and must come out the same.
+        for measured in [true, false] {
+            let entries = paths.iter().zip(files).map(|(path, (_, text))| Entry::File {
+                path: path.clone(),
+                size: measured.then_some(text.len() as u64),
+            });
+            run_beside_files_held_whole(&fx, &files, entries.collect());
+        }
+    }
+
+    fn run_beside_files_held_whole(fx: &Fixture, files: &[(&str, &str)], entries: Vec<Entry>) {
         let mut scanner = fx.scanner();
         (scanner.chunk, scanner.alone) = (1024, 64 << 10);
         let mut summary = Summary::new("k", fx.engine.detectors());
@@ -1088,7 +1118,7 @@ mod tests {
         let fx = Fixture::new();
         let text = "Tel: 9123 4567\n".repeat((crate::corpus::open::MAP_THRESHOLD as usize * 2) / 15);
         let path = fx.write("shrinks.txt", text.as_bytes());
-        let opened = open(&path, None, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
+        let opened = open(&path, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
         let Content::Bytes(bytes @ Bytes::Mapped(_)) = opened.content else { panic!("a large file is mapped") };
         std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(4096).unwrap();
         let mut stats = FileStats::default();

@@ -5,6 +5,7 @@
 use super::mapguard::GuardedMap;
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
@@ -281,17 +282,16 @@ pub fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// The first bytes of a file of `size` bytes, up to `HEAD`, and whether they are all of it.
-/// One byte more than the size is asked for, so a file that grew since it was measured is
-/// noticed. Sized to the file, so a corpus of many small files neither clears 64 KiB for each
-/// nor reads each in several calls (std's `read_to_end` starts at 8 KiB a call).
-fn read_head(r: &mut impl Read, size: u64) -> io::Result<(Vec<u8>, bool)> {
-    let mut head = vec![0u8; size.saturating_add(1).min(HEAD as u64) as usize];
-    let n = read_up_to(r, &mut head)?;
-    // The end came before the buffer was full.
-    let whole = n < head.len();
-    head.truncate(n);
-    Ok((head, whole))
+/// The first bytes of a file, up to `HEAD`, and whether they are all of it. They are read
+/// into a buffer the thread keeps and copied out at their length, so a file need not be
+/// measured first (a call per file of a corpus of small files) nor a cleared buffer of `HEAD`
+/// bytes made for each.
+fn read_head(r: &mut impl Read) -> io::Result<(Vec<u8>, bool)> {
+    thread_local!(static BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; HEAD].into_boxed_slice()));
+    BUF.with_borrow_mut(|buf| {
+        let n = read_up_to(r, buf)?;
+        Ok((buf[..n].to_vec(), n < HEAD))
+    })
 }
 
 /// Reads the head of a decoding stream. A stream that fails within its head (a small corrupt
@@ -334,23 +334,11 @@ pub fn is_lfs_pointer(head: &[u8], size: u64) -> bool {
 }
 
 /// Opens `path`; `raw_read` receives the on-disk bytes a stream consumes as it is read.
-///
-/// `walked_size` is the size the walk saw: a small file is not measured again (a call saved
-/// per file of a corpus of small files), since reading its head tells whether it grew.
-pub fn open(path: &Path, walked_size: Option<u64>, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
+/// A file is measured only if it is longer than its head: a small one is read whole at once.
+pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
     let mut file = File::open(path)?;
-    let walked = walked_size.filter(|&size| size < HEAD as u64);
-    let measured = match walked {
-        Some(size) => size,
-        None => file.metadata()?.len(),
-    };
-    let (head, complete) = read_head(&mut file, measured)?;
-    let stored_bytes = match (complete, walked) {
-        (true, _) => head.len() as u64,
-        // Grown since the walk measured it: measured now (rare).
-        (false, Some(_)) => file.metadata()?.len().max(head.len() as u64),
-        (false, None) => measured.max(head.len() as u64),
-    };
+    let (head, complete) = read_head(&mut file)?;
+    let stored_bytes = if complete { head.len() as u64 } else { file.metadata()?.len().max(head.len() as u64) };
     let opened = |content, compression, encoding| Opened { content, compression, encoding, stored_bytes };
     if Compression::sniff(&head).is_none() {
         if head.starts_with(b"PAR1") {
@@ -556,21 +544,17 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_changed_since_the_walk_is_read_whole() {
+    fn files_about_the_size_of_the_head_are_read_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
-        let text = "line one\n".repeat(5000);
-        std::fs::write(&path, &text).unwrap();
-        let read = |walked: Option<u64>| {
-            let opened = open(&path, walked, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
+        // Around the head's size, and well past it (read, not mapped, below MAP_THRESHOLD).
+        for len in [0, 1, HEAD - 1, HEAD, HEAD + 1, 3 * HEAD + 7] {
+            let text: Vec<u8> = b"line one\n".iter().copied().cycle().take(len).collect();
+            std::fs::write(&path, &text).unwrap();
+            let opened = open(&path, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
             let Content::Bytes(bytes) = opened.content else { panic!("plain text is read as bytes") };
-            (bytes.to_vec(), opened.stored_bytes)
-        };
-        let whole = (text.clone().into_bytes(), text.len() as u64);
-        // Grown since the walk (it saw 10 bytes), shrunk (it saw more), not walked at all.
-        for walked in [Some(10), Some(60_000), Some(text.len() as u64), None] {
-            let (bytes, stored) = read(walked);
-            assert!(bytes == whole.0 && stored == whole.1, "walked {walked:?}: {} bytes, {stored} stored", bytes.len());
+            assert!(bytes[..] == text[..], "{len} bytes: {} read", bytes.len());
+            assert_eq!(opened.stored_bytes, len as u64);
         }
     }
 
