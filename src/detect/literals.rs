@@ -151,20 +151,17 @@ impl Literals {
                 f(Hit { pos, detectors });
             }
         }
-        let ascii = std::cell::OnceCell::new();
         FOLDED.with_borrow_mut(|folded| {
-            folded.clear();
+            // Every built-in set has both kinds of anchor, so the copy is made at once, and the
+            // pass that makes it tells whether the non-ASCII ones can be there at all.
+            let ascii = fold_into(text, folded);
             for group in &self.anchors {
-                let haystack = if group.non_ascii {
-                    if *ascii.get_or_init(|| text.is_ascii()) {
-                        continue;
-                    }
-                    text
-                } else {
-                    if folded.is_empty() {
-                        folded.extend(text.iter().map(|&b| b | 0x20));
-                    }
+                let haystack = if !group.non_ascii {
                     &folded[..]
+                } else if ascii {
+                    continue;
+                } else {
+                    text
                 };
                 // Resuming one byte after each anchor's start, so an overlapping form is found too.
                 let mut at = 0;
@@ -192,6 +189,18 @@ impl Literals {
             check(text, pos, forms, f);
         }
     }
+}
+
+/// Fills `folded` with `text`, bit 0x20 set in every byte (ASCII letters in lower case), and
+/// says whether `text` is all ASCII: one pass for both.
+fn fold_into(text: &[u8], folded: &mut Vec<u8>) -> bool {
+    folded.clear();
+    let mut high = 0u8;
+    folded.extend(text.iter().map(|&b| {
+        high |= b;
+        b | 0x20
+    }));
+    high < 0x80
 }
 
 fn check(text: &[u8], pos: usize, forms: &[Form], f: &mut impl FnMut(Hit)) {
