@@ -8,8 +8,8 @@
 #   JSONL_MIB=1024 CSV_MIB=256 MANY_MIB=256 FILES=20000 RUNS=3 benches/compare.sh
 #
 # Corpora are generated once (cargo run --release --example gen_corpus) and reused. Times are
-# the best of RUNS runs with a warm page cache. ripgrep is installed with `cargo install
-# ripgrep` if it is not on PATH.
+# the best of RUNS runs with a warm page cache, the tools alternated run by run. ripgrep is
+# installed with `cargo install ripgrep` if it is not on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-/tmp/govscan-bench}
@@ -42,27 +42,41 @@ RG_PATTERNS=(
   -e '(?i)copyright|all rights reserved|\(c\)|©'
 )
 
-# best_of CMD...: the shortest wall time (s) and the peak RSS (KiB) of that run.
-best_of() {
-  local best="" rss="" t
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || [ $? -le 3 ]
-    read -r t r <"$WORK/time.txt"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t rss=$r; fi
-  done
-  echo "$best $rss"
+# timed CMD...: the wall time (s) and peak RSS (KiB) of one run.
+timed() {
+  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || [ $? -le 3 ]
+  cat "$WORK/time.txt"
 }
+
+# min A B: the smaller number.
+min() { awk -v a="$1" -v b="$2" 'BEGIN{print (a == "" || b < a) ? b : a}'; }
+
+# The CPU time the hypervisor gave to others so far (steal, in ticks), and all CPU time.
+steal_and_total() { awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; print $9, t}' /proc/stat; }
 
 bytes_of() { du -sb "$1" | cut -f1; }
 
-printf '%-28s %10s %10s %10s %7s %12s %10s\n' corpus MB rg_MB/s gov_MB/s ratio gov_peak_MiB 1→${CORES}thr
+# Each run times ripgrep, govscan and govscan on one thread back to back, so the three meet
+# the same machine: on a shared VM its speed changes from minute to minute (steal% is the
+# share of CPU time the hypervisor gave elsewhere while a corpus was measured).
+printf '%-28s %10s %10s %10s %7s %12s %10s %7s\n' corpus MB rg_MB/s gov_MB/s ratio gov_peak_MiB 1→${CORES}thr steal%
 for corpus in "$JSONL" "$CSV" "$MANY"; do
   mb=$(awk "BEGIN{printf \"%.0f\", $(bytes_of "$corpus") / 1e6}")
   cat "$corpus" >/dev/null 2>&1 || find "$corpus" -type f -exec cat {} + >/dev/null
-  read -r rg_s _ < <(best_of rg --no-unicode -a --count-matches "${RG_PATTERNS[@]}" "$corpus")
-  read -r gov_s gov_kib < <(best_of "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet)
-  read -r one_s _ < <(best_of "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet -j 1)
-  awk -v n="$(basename "$corpus")" -v mb="$mb" -v r="$rg_s" -v g="$gov_s" -v k="$gov_kib" -v o="$one_s" 'BEGIN{
-    printf "%-28s %10d %10.0f %10.0f %6.2fx %12.0f %9.2fx\n", n, mb, mb/r, mb/g, r/g, k/1024, o/g }'
+  rg_s="" gov_s="" one_s="" gov_kib=""
+  read -r steal0 total0 < <(steal_and_total)
+  for _ in $(seq "$RUNS"); do
+    read -r t _ < <(timed rg --no-unicode -a --count-matches "${RG_PATTERNS[@]}" "$corpus")
+    rg_s=$(min "$rg_s" "$t")
+    read -r t kib < <(timed "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet)
+    [ "$(min "$gov_s" "$t")" = "$t" ] && gov_kib=$kib
+    gov_s=$(min "$gov_s" "$t")
+    read -r t _ < <(timed "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet -j 1)
+    one_s=$(min "$one_s" "$t")
+  done
+  read -r steal1 total1 < <(steal_and_total)
+  awk -v n="$(basename "$corpus")" -v mb="$mb" -v r="$rg_s" -v g="$gov_s" -v k="$gov_kib" -v o="$one_s" \
+    -v st=$((steal1 - steal0)) -v tt=$((total1 - total0)) 'BEGIN{
+    printf "%-28s %10d %10.0f %10.0f %6.2fx %12.0f %9.2fx %6.0f%%\n", n, mb, mb/r, mb/g, r/g, k/1024, o/g, 100*st/tt }'
 done
 echo "findings of the last run: $(wc -l <"$WORK/report/findings.jsonl")"
