@@ -15,7 +15,7 @@ use crate::report::{findings, FindingsFormat};
 use crate::scan::{FileResult, Progress, Scanner, Sink};
 use crate::summary::Summary;
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -507,9 +507,13 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// Writes `value` as indented JSON, streamed: summary.json of a corpus of 20,000 files is 4 MB,
+/// which as one string cost its growth and its page faults at the end of every run.
 fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    std::fs::write(path, text + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| fail(&e))?);
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| fail(&e))?;
+    out.write_all(b"\n").and_then(|()| out.flush()).map_err(|e| fail(&e))
 }
 
 fn report_to_stderr(s: &Summary, findings: u64, started: Instant, args: &ScanArgs) {
