@@ -35,7 +35,7 @@ impl Pieces {
     pub fn within(bytes: &[u8], range: Range<usize>) -> Pieces {
         let first = range.start.div_ceil(PIECE);
         let end = if range.end == bytes.len() { bytes.len().div_ceil(PIECE) } else { range.end / PIECE };
-        let hashes = (first..end.max(first)).map(|i| xxh3_128(&bytes[i * PIECE..((i + 1) * PIECE).min(bytes.len())]));
+        let hashes = (first..end.max(first)).map(|i| hash_piece(bytes, i));
         Pieces { first, hashes: hashes.collect() }
     }
 
@@ -49,7 +49,7 @@ impl Pieces {
             }
         }
         hashes.par_iter_mut().enumerate().filter(|(_, h)| h.is_none()).for_each(|(i, h)| {
-            *h = Some(xxh3_128(&bytes[i * PIECE..((i + 1) * PIECE).min(bytes.len())]));
+            *h = Some(hash_piece(bytes, i));
         });
         let mut outer = Xxh3Default::new();
         for h in hashes.into_iter().flatten() {
@@ -57,6 +57,11 @@ impl Pieces {
         }
         hex(&outer)
     }
+}
+
+/// The hash of piece `i` of `bytes` (the last one may be short).
+fn hash_piece(bytes: &[u8], i: usize) -> u128 {
+    xxh3_128(&bytes[i * PIECE..((i + 1) * PIECE).min(bytes.len())])
 }
 
 /// The content hash of bytes that arrive in parts (a stream), equal to `of_bytes` of them all.

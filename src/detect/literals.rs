@@ -225,7 +225,9 @@ fn case_spellings(anchor: &[u8]) -> Vec<Vec<u8>> {
 /// of the result is a case-insensitive one of `bytes` (that also finds what differs from a
 /// spelling only in that bit elsewhere, `|` for `\\`: the check of the form sorts it out).
 fn set_0x20(bytes: &[u8]) -> Vec<u8> {
-    bytes.iter().map(|&b| b | 0x20).collect()
+    let mut folded = Vec::with_capacity(bytes.len());
+    fold_into(bytes, &mut folded);
+    folded
 }
 
 /// The largest copy kept for the next search: twice a scan chunk.
