@@ -1,12 +1,49 @@
-//! Two `\uXXXX` escapes read at once. Python writes Chinese text into JSON as one escape per
-//! character, so the JSONL skim spends much of its time in runs of them; a 16-byte load checks
-//! and decodes two in about a dozen vector instructions, where a byte at a time took some
-//! twenty instructions for each.
+//! Runs of `\uXXXX` escapes. Python writes Chinese text into JSON as one escape per
+//! character, so the JSONL skim spends much of its time in such runs: vector steps check and
+//! decode eight escapes at once (AVX2, where the CPU has it) or two (SSE2), where a byte at a
+//! time took some twenty instructions for each.
+
+use super::script::{ClassCounts, ClassTally};
+use crate::detect::prefilter::{hex_digits, EscapeClasses};
+
+/// Passes over the run of escapes at `i` that `classes` marks plain (without
+/// `EscapeClasses::LOOK`), adding each one's class to `counts`. Returns where that run ends: at
+/// an escape to look at, at anything that is not a well-formed `\uXXXX`, or at the end of `s`.
+pub fn plain_run(s: &[u8], mut i: usize, classes: &EscapeClasses, counts: &mut ClassCounts) -> usize {
+    let mut tally = ClassTally::default();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        i = unsafe { avx2::eights(s, i, classes, &mut tally, counts) };
+    }
+    // The rest, two at a time and then one: a run's last few, or those before an escape to
+    // look at (the steps of eight stop a step short of it).
+    loop {
+        if let Some([a, b]) = two(s, i) {
+            let (a, b) = (classes.of(a), classes.of(b));
+            if (a | b) & EscapeClasses::LOOK == 0 {
+                tally.add_two(a, b, counts);
+                i += 12;
+                continue;
+            }
+        }
+        let Some(&[b'\\', b'u', a, b, c, d]) = s.get(i..i + 6) else { break };
+        let Some(unit) = hex_digits([a, b, c, d]) else { break };
+        let class = classes.of(unit as u16);
+        if class & EscapeClasses::LOOK != 0 {
+            break;
+        }
+        counts.add(class);
+        i += 6;
+    }
+    tally.move_into(counts);
+    i
+}
 
 /// The UTF-16 units of the two escapes in `s[i..i + 12]`, if both are well formed (`\u` and
 /// four hex digits of either case); `None` otherwise, or where fewer than 16 bytes remain.
 #[inline]
-pub fn two(s: &[u8], i: usize) -> Option<[u16; 2]> {
+fn two(s: &[u8], i: usize) -> Option<[u16; 2]> {
     #[cfg(target_arch = "x86_64")]
     {
         sse2::two(s, i)
@@ -64,6 +101,94 @@ mod sse2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{ClassCounts, ClassTally, EscapeClasses};
+    use std::arch::x86_64::*;
+
+    /// Bytes one step reads: eight escapes, and four more bytes the last 16-byte load takes.
+    const STEP_READS: usize = 52;
+
+    /// Steps of eight plain escapes from `i`; returns where the first step that is not eight
+    /// plain escapes would start.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn eights(
+        s: &[u8],
+        mut i: usize,
+        classes: &EscapeClasses,
+        tally: &mut ClassTally,
+        counts: &mut ClassCounts,
+    ) -> usize {
+        let mut units = [0u16; 16];
+        while i + STEP_READS <= s.len() {
+            // SAFETY: the loads read s[i..i + 52], in bounds by the loop's condition; the
+            // store writes the 32 bytes of `units`.
+            unsafe {
+                let p = s.as_ptr().add(i);
+                // Two escapes in the first 12 bytes of each 16-byte lane.
+                let a = _mm256_loadu2_m128i(p.add(12).cast(), p.cast());
+                let b = _mm256_loadu2_m128i(p.add(36).cast(), p.add(24).cast());
+                let (Some(a), Some(b)) = (lane_units(a), lane_units(b)) else { break };
+                // 16-bit lanes 0, 1, 4, 5 of each half (which order does not matter here).
+                _mm256_storeu_si256(units.as_mut_ptr().cast(), _mm256_packus_epi32(a, b));
+            }
+            let class = |k: usize| classes.of(units[k]);
+            let c = [class(0), class(1), class(4), class(5), class(8), class(9), class(12), class(13)];
+            if c.iter().fold(0, |look, &class| look | class) & EscapeClasses::LOOK != 0 {
+                break;
+            }
+            tally.add_eight(c, counts);
+            i += 48;
+        }
+        i
+    }
+
+    /// `x` twice: the same 16 bytes for each lane of a 32-byte register.
+    const fn lanes(x: [u8; 16]) -> [u8; 32] {
+        let (mut both, mut k) = ([0; 32], 0);
+        while k < 32 {
+            both[k] = x[k % 16];
+            k += 1;
+        }
+        both
+    }
+
+    /// The two escapes in the first 12 bytes of each 16-byte lane of `v`, as 32-bit units in
+    /// the lane's first two 32-bit lanes (0 in the other two); `None` unless all four are well
+    /// formed (`\u` and four hex digits of either case).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn lane_units(v: __m256i) -> Option<__m256i> {
+        const BS: u8 = b'\\';
+        const MARKS: [u8; 32] = lanes([BS, b'u', 0, 0, 0, 0, BS, b'u', 0, 0, 0, 0, 0, 0, 0, 0]);
+        const AT_MARKS: [u8; 32] = lanes([0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0]);
+        const X: u8 = 0x80;
+        const DIGITS: [u8; 32] = lanes([2, 3, 4, 5, 8, 9, 10, 11, X, X, X, X, X, X, X, X]);
+        // SAFETY: each load reads one of the 32-byte arrays above.
+        let load = |x: &[u8; 32]| unsafe { _mm256_loadu_si256(x.as_ptr().cast()) };
+        let byte = |b: u8| _mm256_set1_epi8(b as i8);
+        let marks = _mm256_cmpeq_epi8(v, load(&MARKS));
+        // Unsigned: a byte is in `lo..=lo + n` if it minus `lo` (wrapping) is at most `n`.
+        let within = |x: __m256i, lo: u8, n: u8| {
+            let d = _mm256_sub_epi8(x, byte(lo));
+            _mm256_cmpeq_epi8(_mm256_min_epu8(d, byte(n)), d)
+        };
+        let letter = within(_mm256_or_si256(v, byte(0x20)), b'a', 5);
+        let hex = _mm256_or_si256(within(v, b'0', 9), letter);
+        // Where the marks sit, take their test; elsewhere the hex digits'.
+        let ok = _mm256_movemask_epi8(_mm256_blendv_epi8(hex, marks, load(&AT_MARKS))) as u32;
+        const WHOLE: u32 = 0x0FFF_0FFF;
+        if ok & WHOLE != WHOLE {
+            return None;
+        }
+        // Each digit's value: its low four bits, plus 9 for a letter (`a` is 0x61).
+        let nibbles = _mm256_add_epi8(_mm256_and_si256(v, byte(0x0F)), _mm256_and_si256(letter, byte(9)));
+        let digits = _mm256_shuffle_epi8(nibbles, load(&DIGITS));
+        let pairs = _mm256_maddubs_epi16(digits, _mm256_set1_epi16(0x0110));
+        Some(_mm256_madd_epi16(pairs, _mm256_set1_epi32(0x0001_0100)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,7 +217,80 @@ mod tests {
         assert_eq!(two(b"\\u672c u1234 and more", 0), None);
     }
 
+    /// What `plain_run` must say, an escape at a time.
+    fn slow_run(s: &[u8], mut i: usize, classes: &EscapeClasses, counts: &mut ClassCounts) -> usize {
+        while let Some(&[b'\\', b'u', a, b, c, d]) = s.get(i..i + 6) {
+            let Some(class) = hex_digits([a, b, c, d]).map(|u| classes.of(u as u16)) else { break };
+            if class & EscapeClasses::LOOK != 0 {
+                break;
+            }
+            counts.add(class);
+            i += 6;
+        }
+        i
+    }
+
+    fn with_classes<R>(f: impl FnOnce(&EscapeClasses) -> R) -> R {
+        thread_local!(static ENGINE: crate::detect::Engine = crate::detect::Engine::builtin().unwrap());
+        ENGINE.with(|e| f(e.prefilter().escape_classes()))
+    }
+
+    fn escaped(units: &[u16], upper: bool) -> Vec<u8> {
+        let hex: String = units.iter().map(|u| format!("\\u{u:04x}")).collect();
+        if upper { hex.to_uppercase().replace("\\U", "\\u") } else { hex }.into_bytes()
+    }
+
+    #[test]
+    fn long_runs_are_counted_to_the_escape_to_look_at() {
+        // 1,000 Han characters (past the tally's limit many times over), then a digit.
+        let mut units = vec![0x672C; 1000];
+        units.extend([0xFF11, 0x672C]);
+        let s = escaped(&units, false);
+        let (mut counts, mut want) = (ClassCounts::default(), ClassCounts::default());
+        assert_eq!(with_classes(|classes| plain_run(&s, 0, classes, &mut counts)), 6000);
+        assert_eq!(with_classes(|classes| slow_run(&s, 0, classes, &mut want)), 6000);
+        assert_eq!(counts, want);
+        assert_eq!(counts.scripts().han, 1000);
+    }
+
     proptest! {
+        // Each case is quick, and a damaged byte finds a wrong mask bit only where it lands.
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the escapes (plain, to look at, damaged) and wherever the run starts, the
+        /// vector steps stop where the escape-at-a-time loop stops and count the same classes.
+        #[test]
+        fn plain_runs_agree_with_one_at_a_time(
+            units in proptest::collection::vec(
+                prop_oneof![
+                    40 => 0x4E00u16..0xA000, 1 => 0x20u16..0x80, 1 => 0x3000u16..0x3040,
+                    1 => 0xFF00u16..0xFF60, 1 => 0xD800u16..0xE000, 1 => any::<u16>(),
+                ],
+                0..120,
+            ),
+            upper in any::<bool>(),
+            // Which escape, which of its bytes, and what byte: the bounds of the hex digits
+            // and of `\` and `u`, or any.
+            damage in proptest::option::of((0usize..24, 0usize..6, prop_oneof![
+                Just(b'/'), Just(b':'), Just(b'@'), Just(b'G'), Just(b'`'), Just(b'g'), Just(b'U'), Just(b'['),
+                any::<u8>(),
+            ])),
+            start in 0usize..3,
+        ) {
+            let mut s = b"xx".to_vec();
+            s.extend(escaped(&units, upper));
+            s.extend(b"\"tail");
+            if let Some((k, at, b)) = damage {
+                let pos = (2 + 6 * k + at).min(s.len() - 1);
+                s[pos] = b;
+            }
+            let (mut got, mut want) = (ClassCounts::default(), ClassCounts::default());
+            let (end, want_end) =
+                with_classes(|c| (plain_run(&s, start, c, &mut got), slow_run(&s, start, c, &mut want)));
+            prop_assert_eq!(end, want_end);
+            prop_assert_eq!(got, want);
+        }
+
         #[test]
         fn two_agrees_with_one_at_a_time(
             units in proptest::array::uniform2(any::<u16>()),

@@ -224,6 +224,26 @@ impl ClassTally {
         }
     }
 
+    /// Eight classes at once (four pairs), for the AVX2 escape loop.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub fn add_eight(&mut self, classes: [u8; 8], counts: &mut ClassCounts) {
+        // Room for four pairs, and `add_two` still meets the limit exactly.
+        if self.pairs + 4 >= Self::MAX_PAIRS {
+            self.move_into(counts);
+        }
+        for pair in classes.chunks_exact(2) {
+            // SAFETY: SSE2 is part of the x86_64 baseline; the loads read rows of ONE_HOT,
+            // indexed below 16.
+            unsafe {
+                use std::arch::x86_64::*;
+                let row = |class: u8| _mm_loadu_si128(ONE_HOT[usize::from(class & 15)].as_ptr().cast());
+                self.lanes = _mm_add_epi8(self.lanes, _mm_add_epi8(row(pair[0]), row(pair[1])));
+            }
+        }
+        self.pairs += 4;
+    }
+
     /// Adds what the lanes hold to `counts` and empties them. (Without SSE2, `add_two` added
     /// to `counts` directly.)
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]

@@ -9,8 +9,8 @@
 
 use super::ascii::{self, Stop};
 use super::escapes;
-use super::script::{ClassCounts, ClassTally, ScriptCounts};
-use crate::detect::prefilter::{hex_digits, hex_unit, CharTracker, DetectorSet, EscapeClasses, Prefilter};
+use super::script::{ClassCounts, ScriptCounts};
+use crate::detect::prefilter::{hex_unit, CharTracker, DetectorSet, Prefilter};
 
 /// Deeper nesting is left to serde_json, whose limit is 128.
 const MAX_DEPTH: usize = 100;
@@ -288,28 +288,7 @@ impl Skim<'_, '_> {
     fn plain_escapes(&mut self) -> bool {
         debug_assert!(self.chars.is_idle(), "an escape the idle pass passes over leaves it idle");
         let start = self.i;
-        let classes = self.chars.escape_classes();
-        let mut tally = ClassTally::default();
-        loop {
-            if let Some([a, b]) = escapes::two(self.s, self.i) {
-                let (a, b) = (classes.of(a), classes.of(b));
-                if (a | b) & EscapeClasses::LOOK == 0 {
-                    tally.add_two(a, b, &mut self.escaped);
-                    self.i += 12;
-                    continue;
-                }
-            }
-            // One at a time: the last of a run, or one before an escape the pass must see.
-            let Some(&[b'\\', b'u', a, b, c, d]) = self.s.get(self.i..self.i + 6) else { break };
-            let Some(unit) = hex_digits([a, b, c, d]) else { break };
-            let class = classes.of(unit as u16);
-            if class & EscapeClasses::LOOK != 0 {
-                break;
-            }
-            self.escaped.add(class);
-            self.i += 6;
-        }
-        tally.move_into(&mut self.escaped);
+        self.i = escapes::plain_run(self.s, start, self.chars.escape_classes(), &mut self.escaped);
         self.i > start
     }
 
