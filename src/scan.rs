@@ -9,7 +9,7 @@ use crate::corpus::digest::{self, Digest, Pieces};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
 use crate::corpus::script::{ClassCounts, ScriptCounts};
-use crate::corpus::skim::skim_json;
+use crate::corpus::skim::{skim_json, skimmed_lines};
 use crate::corpus::{parquet, Entry, Format};
 use crate::detect::{ContextScope, DetectorSet, Engine, FieldName, Match};
 use crate::finding::Finding;
@@ -678,7 +678,8 @@ impl<'a> Scanner<'a> {
         let mut found = Collected::default();
         // Skimmed lines' escapes, by class (turned into script counts once, at the end).
         let mut escaped = ClassCounts::default();
-        for (index, line) in lines(block).enumerate() {
+        let lines = skimmed_lines(block, prefilter, res.invalid_utf8 == 0);
+        for (index, (line, skimmed)) in lines.enumerate() {
             // Every line but the last ends at a newline; counting them here spares a pass over
             // the block (5% of a JSONL scan).
             res.newlines = index as u64;
@@ -694,7 +695,7 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             let valid_utf8 = res.invalid_utf8 == 0 || std::str::from_utf8(trimmed).is_ok();
-            match skim_json(trimmed, prefilter).filter(|_| valid_utf8) {
+            match skimmed.or_else(|| skim_json(trimmed, prefilter)).filter(|_| valid_utf8) {
                 // Most records hold no candidate: checked and counted without parsing.
                 Some(skimmed) if only.union(skimmed.flagged).is_empty() => {
                     res.records += 1;
@@ -808,18 +809,6 @@ fn deliver(summary: &mut Summary, sink: &mut dyn Sink, mut result: FileResult, m
     summary.end_file(&result.path, &result.status, tally);
     result.findings.clear();
     sink.file(&result);
-}
-
-/// The lines of `block` split at `\n` (as `split` would, with the last line possibly empty),
-/// found with memchr rather than a byte at a time.
-fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', block).map(Some).chain([None]).map(move |nl| {
-        let end = nl.unwrap_or(block.len());
-        let line = &block[start..end];
-        start = end + 1;
-        line
-    })
 }
 
 /// Characters in UTF-8 `bytes` (continuation bytes are not counted).

@@ -30,18 +30,50 @@ pub struct Skimmed {
 /// `None` if `line` is not one valid JSON value or the skim is unsure. `line` must be valid
 /// UTF-8.
 pub fn skim_json(line: &[u8], prefilter: &Prefilter) -> Option<Skimmed> {
+    skim_json_line(line, prefilter).filter(|&(_, len)| len == line.len()).map(|(skimmed, _)| skimmed)
+}
+
+/// Skims the line at the start of `text` (up to its first newline): `Some` with the line's
+/// length if it is one valid JSON value between spaces, tabs or carriage returns, as
+/// `skim_json` of the trimmed line would. `None` if the skim is unsure or the line is anything
+/// else, and then the caller finds the line's end. `text` must be valid UTF-8.
+pub fn skim_json_line(text: &[u8], prefilter: &Prefilter) -> Option<(Skimmed, usize)> {
     let chars = CharTracker::new(prefilter);
     let mut p = Skim {
-        s: line,
+        s: text,
         i: 0,
         scripts: ScriptCounts::default(),
         escaped: ClassCounts::default(),
         chars,
         flagged: DetectorSet::EMPTY,
     };
+    // The skim never steps over a newline: whitespace here leaves it out, and a string or key
+    // holding one is refused.
     p.value(0)?;
     p.ws();
-    (p.i == line.len()).then_some(Skimmed { scripts: p.scripts, escaped: p.escaped, flagged: p.flagged })
+    matches!(text.get(p.i), None | Some(b'\n'))
+        .then_some((Skimmed { scripts: p.scripts, escaped: p.escaped, flagged: p.flagged }, p.i))
+}
+
+/// The lines of `block` (split at each newline; the last one after the last newline), each
+/// with its skim if that settled it. Where the skim of a line succeeds it also found the line's
+/// end, so most lines of a JSONL block are never searched for their newline. With `skim` false
+/// (a block that is not valid UTF-8), lines are only split.
+pub fn skimmed_lines<'a>(
+    block: &'a [u8],
+    prefilter: &'a Prefilter,
+    skim: bool,
+) -> impl Iterator<Item = (&'a [u8], Option<Skimmed>)> + 'a {
+    let mut next = Some(0);
+    std::iter::from_fn(move || {
+        let rest = &block[next?..];
+        let (len, skimmed) = match skim.then(|| skim_json_line(rest, prefilter)).flatten() {
+            Some((skimmed, len)) => (len, Some(skimmed)),
+            None => (memchr::memchr(b'\n', rest).unwrap_or(rest.len()), None),
+        };
+        next = next.filter(|_| len < rest.len()).map(|at| at + len + 1);
+        Some((&rest[..len], skimmed))
+    })
 }
 
 struct Skim<'a, 'p> {
@@ -108,8 +140,9 @@ impl Skim<'_, '_> {
         self.s.get(self.i).copied()
     }
 
+    /// JSON's whitespace but the newline, which ends a line.
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r')) {
             self.i += 1;
         }
     }
@@ -465,6 +498,40 @@ mod tests {
             )
         ) {
             agrees(&parts.concat());
+        }
+
+        /// Lines are split as at every newline, and a line the skim settles where it starts is
+        /// skimmed as its trimmed self would be, whatever follows it in the block.
+        #[test]
+        fn skimmed_lines_split_and_skim_as_each_line_alone(
+            lines in proptest::collection::vec(
+                prop_oneof![
+                    Just(r#"{"id": 1, "text": "\u8eab 9123 4567"}"#.to_string()),
+                    Just(r#" {"a": [1, 2.5, "x"]}  "#.to_string()),
+                    Just("\t\"s\"\r".to_string()),
+                    Just("{broken".to_string()), Just("".to_string()), Just(" ".to_string()),
+                    Just("\u{c}{}".to_string()), Just("12345678".to_string()), Just("{} {}".to_string()),
+                    Just(r#"{"k": "\u7248\u6b0a"}"#.to_string()),
+                    "[ -~]{0,12}",
+                ],
+                0..8,
+            ),
+            last_newline in any::<bool>(),
+        ) {
+            let mut block = lines.join("\n");
+            if last_newline {
+                block.push('\n');
+            }
+            let engine = Engine::builtin().unwrap();
+            let p = engine.prefilter();
+            let got: Vec<_> = skimmed_lines(block.as_bytes(), p, true).collect();
+            let want: Vec<&[u8]> = block.as_bytes().split(|&b| b == b'\n').collect();
+            prop_assert_eq!(got.iter().map(|(line, _)| *line).collect::<Vec<_>>(), want);
+            for (line, skimmed) in got {
+                if skimmed.is_some() {
+                    prop_assert_eq!(skimmed, skim_json(line.trim_ascii(), p), "{:?}", line);
+                }
+            }
         }
 
         #[test]
