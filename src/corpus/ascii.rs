@@ -134,6 +134,50 @@ mod sse2 {
     }
 }
 
+/// `run(s, i, Stop::JsonString)` 32 bytes a step, for a caller compiled with AVX2 and popcnt
+/// (the JSONL skim's string loop): inlined there, the step's intrinsics are too.
+///
+/// # Safety
+/// The CPU must have AVX2 and popcnt.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub unsafe fn json_run_avx2(s: &[u8], mut i: usize) -> (usize, u64) {
+    use std::arch::x86_64::*;
+    if s.get(i).is_none_or(|&b| CLASSES[1][b as usize] == STOP) {
+        return (i, 0);
+    }
+    let mut letters = 0u64;
+    // SAFETY: the CPU has AVX2 (the caller's promise); each load reads s[i..i + 32], in
+    // bounds by the loop's condition.
+    unsafe {
+        let byte = |b: u8| _mm256_set1_epi8(b as i8);
+        // Unsigned: a byte is in `lo..=lo + n` if it minus `lo` (wrapping) is at most `n`.
+        let within = |x: __m256i, lo: u8, n: u8| {
+            let d = _mm256_sub_epi8(x, byte(lo));
+            _mm256_cmpeq_epi8(_mm256_min_epu8(d, byte(n)), d)
+        };
+        while i + 32 <= s.len() {
+            let v = _mm256_loadu_si256(s.as_ptr().add(i).cast());
+            let quote_or_backslash =
+                _mm256_or_si256(_mm256_cmpeq_epi8(v, byte(b'"')), _mm256_cmpeq_epi8(v, byte(b'\\')));
+            // Signed: bytes from 0x80 are negative, so "below 0x20" takes them too.
+            let control_or_high = _mm256_cmpgt_epi8(byte(0x20), v);
+            let stop = _mm256_or_si256(_mm256_or_si256(quote_or_backslash, control_or_high), within(v, b'0', 9));
+            let stop = _mm256_movemask_epi8(stop) as u32;
+            let letter = _mm256_movemask_epi8(within(_mm256_or_si256(v, byte(0x20)), b'a', 25)) as u32;
+            if stop != 0 {
+                let n = stop.trailing_zeros();
+                letters += u64::from((letter & ((1 << n) - 1)).count_ones());
+                return (i + n as usize, letters);
+            }
+            letters += u64::from(letter.count_ones());
+            i += 32;
+        }
+    }
+    let (end, rest) = run(s, i, Stop::JsonString);
+    (end, letters + rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +188,11 @@ mod tests {
         // More than 255 chunks: the per-lane sums must be emptied before they wrap.
         let mut text = b"ab ".repeat(3000);
         assert_eq!(run(&text, 0, Stop::JsonString), (9000, 6000));
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has both.
+            assert_eq!(unsafe { json_run_avx2(&text, 0) }, (9000, 6000));
+        }
         text[7001] = b'7';
         assert_eq!(run(&text, 1, Stop::JsonString), (7001, 4667));
         assert_eq!(run(&text, 1, Stop::NonAscii), (9000, 5999));
@@ -156,12 +205,17 @@ mod tests {
         /// whatever the bytes, wherever the run starts, for either kind of run.
         #[test]
         fn runs_agree_with_the_bytewise_loop(
-            bytes in proptest::collection::vec(prop_oneof![b'a'..=b'z', b' '..=b'~', any::<u8>()], 0..80),
+            bytes in proptest::collection::vec(prop_oneof![b'a'..=b'z', b' '..=b'~', any::<u8>()], 0..200),
             start in 0usize..80,
         ) {
             let start = start.min(bytes.len());
             prop_assert_eq!(run(&bytes, start, Stop::JsonString), bytewise::<true>(&bytes, start));
             prop_assert_eq!(run(&bytes, start, Stop::NonAscii), bytewise::<false>(&bytes, start));
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt") {
+                // SAFETY: the CPU has both.
+                prop_assert_eq!(unsafe { json_run_avx2(&bytes, start) }, bytewise::<true>(&bytes, start));
+            }
         }
     }
 }

@@ -7,17 +7,17 @@ use super::script::{ClassCounts, ClassTally};
 use crate::detect::prefilter::{hex_digits, EscapeClasses};
 
 /// Passes over the run of escapes at `i` that `classes` marks plain (without
-/// `EscapeClasses::LOOK`), adding each one's class to `counts`. Returns where that run ends: at
-/// an escape to look at, at anything that is not a well-formed `\uXXXX`, or at the end of `s`.
-pub fn plain_run(s: &[u8], mut i: usize, classes: &EscapeClasses, counts: &mut ClassCounts) -> usize {
-    let mut tally = ClassTally::default();
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2.
-        i = unsafe { avx2::eights(s, i, classes, &mut tally, counts) };
-    }
-    // The rest, two at a time and then one: a run's last few, or those before an escape to
-    // look at (the steps of eight stop a step short of it).
+/// `EscapeClasses::LOOK`), counting each one's class in `tally` (which moves into `counts` as
+/// it fills; the caller moves the rest). Returns where that run ends: at an escape to look at,
+/// at anything that is not a well-formed `\uXXXX`, or at the end of `s`.
+#[inline(always)]
+pub fn plain_run(
+    s: &[u8],
+    mut i: usize,
+    classes: &EscapeClasses,
+    tally: &mut ClassTally,
+    counts: &mut ClassCounts,
+) -> usize {
     loop {
         if let Some([a, b]) = two(s, i) {
             let (a, b) = (classes.of(a), classes.of(b));
@@ -36,8 +36,27 @@ pub fn plain_run(s: &[u8], mut i: usize, classes: &EscapeClasses, counts: &mut C
         counts.add(class);
         i += 6;
     }
-    tally.move_into(counts);
     i
+}
+
+/// `plain_run` eight escapes a step while it can, for a caller compiled with AVX2 (the JSONL
+/// skim's string loop): inlined there, the steps' intrinsics are too. The last few escapes of
+/// a run, or those before an escape to look at, go two at a time and then one.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub unsafe fn plain_run_avx2(
+    s: &[u8],
+    i: usize,
+    classes: &EscapeClasses,
+    tally: &mut ClassTally,
+    counts: &mut ClassCounts,
+) -> usize {
+    // SAFETY: the caller's promise.
+    let i = unsafe { avx2::eights(s, i, classes, tally, counts) };
+    plain_run(s, i, classes, tally, counts)
 }
 
 /// The UTF-16 units of the two escapes in `s[i..i + 12]`, if both are well formed (`\u` and
@@ -110,8 +129,8 @@ mod avx2 {
     const STEP_READS: usize = 52;
 
     /// Steps of eight plain escapes from `i`; returns where the first step that is not eight
-    /// plain escapes would start.
-    #[target_feature(enable = "avx2")]
+    /// plain escapes would start. The CPU must have AVX2.
+    #[inline(always)]
     pub(super) unsafe fn eights(
         s: &[u8],
         mut i: usize,
@@ -156,9 +175,9 @@ mod avx2 {
     /// The two escapes in the first 12 bytes of each 16-byte lane of `v`, as 32-bit units in
     /// the lane's first two 32-bit lanes (0 in the other two); `None` unless all four are well
     /// formed (`\u` and four hex digits of either case).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn lane_units(v: __m256i) -> Option<__m256i> {
+    /// The CPU must have AVX2.
+    #[inline(always)]
+    unsafe fn lane_units(v: __m256i) -> Option<__m256i> {
         const BS: u8 = b'\\';
         const MARKS: [u8; 32] = lanes([BS, b'u', 0, 0, 0, 0, BS, b'u', 0, 0, 0, 0, 0, 0, 0, 0]);
         const AT_MARKS: [u8; 32] = lanes([0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -235,6 +254,34 @@ mod tests {
         ENGINE.with(|e| f(e.prefilter().escape_classes()))
     }
 
+    /// Where `plain_run` stops from `i` and what it counts: SSE2 steps, then AVX2 steps where
+    /// the CPU has them.
+    fn fast_runs(s: &[u8], i: usize) -> Vec<(usize, ClassCounts)> {
+        with_classes(|classes| {
+            let mut runs = Vec::new();
+            let counted = |wide: bool| {
+                let (mut tally, mut counts) = (ClassTally::default(), ClassCounts::default());
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: only where the CPU has AVX2.
+                let end = if wide {
+                    unsafe { plain_run_avx2(s, i, classes, &mut tally, &mut counts) }
+                } else {
+                    plain_run(s, i, classes, &mut tally, &mut counts)
+                };
+                #[cfg(not(target_arch = "x86_64"))]
+                let end = plain_run(s, i, classes, &mut tally, &mut counts);
+                tally.move_into(&mut counts);
+                (end, counts)
+            };
+            runs.push(counted(false));
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                runs.push(counted(true));
+            }
+            runs
+        })
+    }
+
     fn escaped(units: &[u16], upper: bool) -> Vec<u8> {
         let hex: String = units.iter().map(|u| format!("\\u{u:04x}")).collect();
         if upper { hex.to_uppercase().replace("\\U", "\\u") } else { hex }.into_bytes()
@@ -246,11 +293,12 @@ mod tests {
         let mut units = vec![0x672C; 1000];
         units.extend([0xFF11, 0x672C]);
         let s = escaped(&units, false);
-        let (mut counts, mut want) = (ClassCounts::default(), ClassCounts::default());
-        assert_eq!(with_classes(|classes| plain_run(&s, 0, classes, &mut counts)), 6000);
+        let mut want = ClassCounts::default();
         assert_eq!(with_classes(|classes| slow_run(&s, 0, classes, &mut want)), 6000);
-        assert_eq!(counts, want);
-        assert_eq!(counts.scripts().han, 1000);
+        assert_eq!(want.scripts().han, 1000);
+        for (end, counts) in fast_runs(&s, 0) {
+            assert_eq!((end, counts), (6000, want));
+        }
     }
 
     proptest! {
@@ -284,11 +332,11 @@ mod tests {
                 let pos = (2 + 6 * k + at).min(s.len() - 1);
                 s[pos] = b;
             }
-            let (mut got, mut want) = (ClassCounts::default(), ClassCounts::default());
-            let (end, want_end) =
-                with_classes(|c| (plain_run(&s, start, c, &mut got), slow_run(&s, start, c, &mut want)));
-            prop_assert_eq!(end, want_end);
-            prop_assert_eq!(got, want);
+            let mut want = ClassCounts::default();
+            let want_end = with_classes(|c| slow_run(&s, start, c, &mut want));
+            for got in fast_runs(&s, start) {
+                prop_assert_eq!(got, (want_end, want));
+            }
         }
 
         #[test]
