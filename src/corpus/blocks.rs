@@ -35,6 +35,18 @@ pub fn split_lines(buf: &[u8], target: usize, max_line: usize) -> (Vec<Range<usi
 }
 
 /// The last UTF-8 character boundary at or before `i` (never `i - 3` or less).
+/// `block` cut at newlines into pieces of about `size` bytes, each without the newline that
+/// ends it: the pieces' lines (split at their newlines) are the block's lines, in order.
+pub fn tiles(block: &[u8], size: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut next = Some(0);
+    std::iter::from_fn(move || {
+        let start = next?;
+        let newline = block.get(start + size..).and_then(|rest| memchr::memchr(b'\n', rest)).map(|n| start + size + n);
+        next = newline.map(|n| n + 1);
+        Some(start..newline.unwrap_or(block.len()))
+    })
+}
+
 fn char_boundary_before(buf: &[u8], i: usize) -> usize {
     (i.saturating_sub(3)..=i).rev().find(|&j| j == buf.len() || (buf[j] as i8) >= -0x40).unwrap_or(i)
 }
@@ -127,6 +139,17 @@ impl<R: Read> LineBlocks<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiles_hold_the_lines_of_the_block() {
+        for block in [&b""[..], b"\n", b"a", b"a\n", b"ab\ncd\n\nef", b"abc\n\n\ndef\n", b"x\nyy\nzzz\nwwww"] {
+            let lines: Vec<&[u8]> = block.split(|&b| b == b'\n').collect();
+            for size in 0..block.len() + 2 {
+                let tiled: Vec<&[u8]> = tiles(block, size).flat_map(|r| block[r].split(|&b| b == b'\n')).collect();
+                assert_eq!(tiled, lines, "{:?} in tiles of {size}", String::from_utf8_lossy(block));
+            }
+        }
+    }
 
     fn blocks(text: &[u8], block: usize, max_line: usize) -> (Vec<Vec<u8>>, u64) {
         let mut lb = LineBlocks::new(text, block, max_line);
