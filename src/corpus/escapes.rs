@@ -6,34 +6,35 @@
 use super::script::{ClassCounts, ClassTally};
 use crate::detect::prefilter::{hex_digits, EscapeClasses};
 
-/// Passes over the run of escapes at `i` that `classes` marks plain (without
-/// `EscapeClasses::LOOK`), counting each one's class in `tally` (which moves into `counts` as
-/// it fills; the caller moves the rest). Returns where that run ends: at an escape to look at,
-/// at anything that is not a well-formed `\uXXXX`, or at the end of `s`.
+/// Where the escapes of runs are counted: by their `classes`, in a `tally` that moves into
+/// `counts` as it fills (its owner moves the rest).
+pub struct Counting<'a> {
+    pub classes: &'a EscapeClasses,
+    pub tally: &'a mut ClassTally,
+    pub counts: &'a mut ClassCounts,
+}
+
+/// Passes over the run of escapes at `i` that the classes mark plain (without
+/// `EscapeClasses::LOOK`), counting each one. Returns where that run ends: at an escape to look
+/// at, at anything that is not a well-formed `\uXXXX`, or at the end of `s`.
 #[inline(always)]
-pub fn plain_run(
-    s: &[u8],
-    mut i: usize,
-    classes: &EscapeClasses,
-    tally: &mut ClassTally,
-    counts: &mut ClassCounts,
-) -> usize {
+pub fn plain_run(s: &[u8], mut i: usize, c: &mut Counting) -> usize {
     loop {
         if let Some([a, b]) = two(s, i) {
-            let (a, b) = (classes.of(a), classes.of(b));
+            let (a, b) = (c.classes.of(a), c.classes.of(b));
             if (a | b) & EscapeClasses::LOOK == 0 {
-                tally.add_two(a, b, counts);
+                c.tally.add_two(a, b, c.counts);
                 i += 12;
                 continue;
             }
         }
-        let Some(&[b'\\', b'u', a, b, c, d]) = s.get(i..i + 6) else { break };
-        let Some(unit) = hex_digits([a, b, c, d]) else { break };
-        let class = classes.of(unit as u16);
+        let Some(&[b'\\', b'u', a, b, d, e]) = s.get(i..i + 6) else { break };
+        let Some(unit) = hex_digits([a, b, d, e]) else { break };
+        let class = c.classes.of(unit as u16);
         if class & EscapeClasses::LOOK != 0 {
             break;
         }
-        counts.add(class);
+        c.counts.add(class);
         i += 6;
     }
     i
@@ -47,16 +48,10 @@ pub fn plain_run(
 /// The CPU must have AVX2.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub unsafe fn plain_run_avx2(
-    s: &[u8],
-    i: usize,
-    classes: &EscapeClasses,
-    tally: &mut ClassTally,
-    counts: &mut ClassCounts,
-) -> usize {
+pub unsafe fn plain_run_avx2(s: &[u8], i: usize, c: &mut Counting) -> usize {
     // SAFETY: the caller's promise.
-    let i = unsafe { avx2::eights(s, i, classes, tally, counts) };
-    plain_run(s, i, classes, tally, counts)
+    let i = unsafe { avx2::eights(s, i, c) };
+    plain_run(s, i, c)
 }
 
 /// The UTF-16 units of the two escapes in `s[i..i + 12]`, if both are well formed (`\u` and
@@ -122,22 +117,19 @@ mod sse2 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{ClassCounts, ClassTally, EscapeClasses};
+    use super::{Counting, EscapeClasses};
     use std::arch::x86_64::*;
 
     /// Bytes one step reads: eight escapes, and four more bytes the last 16-byte load takes.
     const STEP_READS: usize = 52;
 
     /// Steps of eight plain escapes from `i`; returns where the first step that is not eight
-    /// plain escapes would start. The CPU must have AVX2.
+    /// plain escapes would start.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
     #[inline(always)]
-    pub(super) unsafe fn eights(
-        s: &[u8],
-        mut i: usize,
-        classes: &EscapeClasses,
-        tally: &mut ClassTally,
-        counts: &mut ClassCounts,
-    ) -> usize {
+    pub(super) unsafe fn eights(s: &[u8], mut i: usize, c: &mut Counting) -> usize {
         let mut units = [0u16; 16];
         while i + STEP_READS <= s.len() {
             // SAFETY: the loads read s[i..i + 52], in bounds by the loop's condition; the
@@ -151,12 +143,12 @@ mod avx2 {
                 // 16-bit lanes 0, 1, 4, 5 of each half (which order does not matter here).
                 _mm256_storeu_si256(units.as_mut_ptr().cast(), _mm256_packus_epi32(a, b));
             }
-            let class = |k: usize| classes.of(units[k]);
-            let c = [class(0), class(1), class(4), class(5), class(8), class(9), class(12), class(13)];
-            if c.iter().fold(0, |look, &class| look | class) & EscapeClasses::LOOK != 0 {
+            let class = |k: usize| c.classes.of(units[k]);
+            let eight = [class(0), class(1), class(4), class(5), class(8), class(9), class(12), class(13)];
+            if eight.iter().fold(0, |look, &class| look | class) & EscapeClasses::LOOK != 0 {
                 break;
             }
-            tally.add_eight(c, counts);
+            c.tally.add_eight(eight, c.counts);
             i += 48;
         }
         i
@@ -175,6 +167,8 @@ mod avx2 {
     /// The two escapes in the first 12 bytes of each 16-byte lane of `v`, as 32-bit units in
     /// the lane's first two 32-bit lanes (0 in the other two); `None` unless all four are well
     /// formed (`\u` and four hex digits of either case).
+    ///
+    /// # Safety
     /// The CPU must have AVX2.
     #[inline(always)]
     unsafe fn lane_units(v: __m256i) -> Option<__m256i> {
@@ -261,15 +255,12 @@ mod tests {
             let mut runs = Vec::new();
             let counted = |wide: bool| {
                 let (mut tally, mut counts) = (ClassTally::default(), ClassCounts::default());
+                let mut c = Counting { classes, tally: &mut tally, counts: &mut counts };
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: only where the CPU has AVX2.
-                let end = if wide {
-                    unsafe { plain_run_avx2(s, i, classes, &mut tally, &mut counts) }
-                } else {
-                    plain_run(s, i, classes, &mut tally, &mut counts)
-                };
+                let end = if wide { unsafe { plain_run_avx2(s, i, &mut c) } } else { plain_run(s, i, &mut c) };
                 #[cfg(not(target_arch = "x86_64"))]
-                let end = plain_run(s, i, classes, &mut tally, &mut counts);
+                let end = plain_run(s, i, &mut c);
                 tally.move_into(&mut counts);
                 (end, counts)
             };

@@ -370,15 +370,16 @@ impl Skim<'_, '_> {
     #[inline(always)]
     unsafe fn plain_escapes<const WIDE: bool>(&mut self) -> bool {
         debug_assert!(self.chars.is_idle(), "an escape the idle pass passes over leaves it idle");
-        let (start, classes) = (self.i, self.chars.escape_classes());
-        let (tally, counts) = (&mut self.tally, &mut self.escaped);
+        let start = self.i;
+        let classes = self.chars.escape_classes();
+        let mut c = escapes::Counting { classes, tally: &mut self.tally, counts: &mut self.escaped };
         #[cfg(target_arch = "x86_64")]
         if WIDE {
             // SAFETY: the caller's promise.
-            self.i = unsafe { escapes::plain_run_avx2(self.s, start, classes, tally, counts) };
+            self.i = unsafe { escapes::plain_run_avx2(self.s, start, &mut c) };
             return self.i > start;
         }
-        self.i = escapes::plain_run(self.s, start, classes, tally, counts);
+        self.i = escapes::plain_run(self.s, start, &mut c);
         self.i > start
     }
 
