@@ -681,8 +681,8 @@ impl<'a> Scanner<'a> {
         let mut lines_before = 0;
         // The literal search and the skims go a tile at a time, so that a tile and its
         // case-folded copy stay in the core's cache from one pass to the next (2 MiB and its
-        // copy do not fit a core's L2 here: one thread on 273 MB of JSONL took about 15% more
-        // CPU time).
+        // copy do not fit a core's L2 here: one thread on 273 MB of JSONL took 10-15% more CPU
+        // time).
         for tile in tiles(block, self.tile) {
             let bytes = &block[tile.clone()];
             // The literal search runs over the whole tile; the character pass runs inside the

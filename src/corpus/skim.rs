@@ -38,11 +38,15 @@ pub fn skim_json(line: &[u8], prefilter: &Prefilter) -> Option<Skimmed> {
 /// `skim_json` of the trimmed line would. `None` if the skim is unsure or the line is anything
 /// else, and then the caller finds the line's end. `text` must be valid UTF-8.
 pub fn skim_json_line(text: &[u8], prefilter: &Prefilter) -> Option<(Skimmed, usize)> {
+    skim_line(text, prefilter, wide())
+}
+
+/// Whether the CPU has AVX2 and popcnt, for the skim's 32-byte steps.
+fn wide() -> bool {
     #[cfg(target_arch = "x86_64")]
-    let wide = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt");
+    return std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt");
     #[cfg(not(target_arch = "x86_64"))]
-    let wide = false;
-    skim_line(text, prefilter, wide)
+    false
 }
 
 /// `skim_json_line`, its strings read 32 bytes a step if `wide` (which only a CPU with AVX2
@@ -77,10 +81,10 @@ pub fn skimmed_lines<'a>(
     prefilter: &'a Prefilter,
     skim: bool,
 ) -> impl Iterator<Item = (&'a [u8], Option<Skimmed>)> + 'a {
-    let mut next = Some(0);
+    let (mut next, wide) = (Some(0), wide());
     std::iter::from_fn(move || {
         let rest = &block[next?..];
-        let (len, skimmed) = match skim.then(|| skim_json_line(rest, prefilter)).flatten() {
+        let (len, skimmed) = match skim.then(|| skim_line(rest, prefilter, wide)).flatten() {
             Some((skimmed, len)) => (len, Some(skimmed)),
             None => (memchr::memchr(b'\n', rest).unwrap_or(rest.len()), None),
         };
