@@ -168,8 +168,10 @@ pub fn invalid_utf8_bytes(mut text: &[u8]) -> usize {
     }
 }
 
-/// Bytes in memory: read whole or mapped (and guarded against truncation).
+/// Bytes in memory: read whole (into a recycled buffer if they fit one) or mapped (and
+/// guarded against truncation).
 pub enum Bytes {
+    Held(Held),
     Read(Vec<u8>),
     Mapped(GuardedMap),
 }
@@ -178,6 +180,7 @@ impl std::ops::Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
+            Bytes::Held(h) => h,
             Bytes::Read(v) => v,
             Bytes::Mapped(m) => m,
         }
@@ -282,16 +285,58 @@ pub fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// The first bytes of a file, up to `HEAD`, and whether they are all of it. They are read
-/// into a buffer the thread keeps and copied out at their length, so a file need not be
-/// measured first (a call per file of a corpus of small files) nor a cleared buffer of `HEAD`
-/// bytes made for each.
-fn read_head(r: &mut impl Read) -> io::Result<(Vec<u8>, bool)> {
-    thread_local!(static BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; HEAD].into_boxed_slice()));
-    BUF.with_borrow_mut(|buf| {
-        let n = read_up_to(r, buf)?;
-        Ok((buf[..n].to_vec(), n < HEAD))
-    })
+/// The first bytes of a file, up to `HEAD`, and whether they are all of it. A file need not
+/// be measured first (a call per file of a corpus of small files).
+fn read_head(r: &mut impl Read) -> io::Result<(Held, bool)> {
+    let mut head = Held::spare();
+    head.len = read_up_to(r, &mut head.data)?;
+    let complete = head.len < HEAD;
+    Ok((head, complete))
+}
+
+/// Bytes read into a buffer of `HEAD` bytes that goes back to its thread's spares when they
+/// are dropped, for the next file: a small file is read once, into memory already written
+/// (not cleared for it, nor copied out of a buffer after; the copy was a tenth of the
+/// instructions a file of a corpus of small files cost beyond its bytes).
+pub struct Held {
+    /// Every byte initialised; `HEAD` long while it may go back to the spares.
+    data: Vec<u8>,
+    len: usize,
+}
+
+thread_local!(static SPARES: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) });
+
+impl Held {
+    /// A thread keeps this many spare buffers: one for each file it holds at once.
+    const SPARES: usize = 2;
+
+    fn spare() -> Held {
+        let data = SPARES.with_borrow_mut(Vec::pop).unwrap_or_else(|| vec![0; HEAD]);
+        Held { data, len: 0 }
+    }
+
+    /// The bytes as a vector of their own length, to read more into.
+    fn into_vec(mut self) -> Vec<u8> {
+        let mut data = std::mem::take(&mut self.data);
+        data.truncate(self.len);
+        data
+    }
+}
+
+impl std::ops::Deref for Held {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.data.len() == HEAD {
+            let data = std::mem::take(&mut self.data);
+            SPARES.with_borrow_mut(|spares| (spares.len() < Self::SPARES).then(|| spares.push(data)));
+        }
+    }
 }
 
 /// Reads the head of a decoding stream. A stream that fails within its head (a small corrupt
@@ -350,13 +395,13 @@ pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Re
         }
         let encoding = detect_encoding(&head, complete);
         if let Some(enc) = encoding.transcoder() {
-            let stream = transcode(Box::new(Cursor::new(head).chain(file)), enc);
+            let stream = transcode(Box::new(Cursor::new(head.into_vec()).chain(file)), enc);
             return Ok(opened(Content::Stream(stream), vec![], encoding));
         }
         let bytes = if complete {
-            Bytes::Read(head)
+            Bytes::Held(head)
         } else if stored_bytes < MAP_THRESHOLD {
-            let mut all = head;
+            let mut all = head.into_vec();
             file.read_to_end(&mut all)?;
             Bytes::Read(all)
         } else {
@@ -368,11 +413,11 @@ pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Re
             Bytes::Mapped(GuardedMap::new(map))
         };
         // What was read is the size, whatever the file did since it was measured.
-        let stored_bytes = if let Bytes::Read(all) = &bytes { all.len() as u64 } else { stored_bytes };
+        let stored_bytes = if let Bytes::Mapped(_) = &bytes { stored_bytes } else { bytes.len() as u64 };
         return Ok(Opened { content: Content::Bytes(bytes), compression: vec![], encoding, stored_bytes });
     }
 
-    let counted = Counted { inner: Cursor::new(head).chain(file), count: raw_read };
+    let counted = Counted { inner: Cursor::new(head.into_vec()).chain(file), count: raw_read };
     let mut stream: Box<dyn Read + Send> = Box::new(counted);
     let mut layers = Vec::new();
     let head = loop {
@@ -547,9 +592,10 @@ mod tests {
     fn files_about_the_size_of_the_head_are_read_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
-        // Around the head's size, and well past it (read, not mapped, below MAP_THRESHOLD).
-        for len in [0, 1, HEAD - 1, HEAD, HEAD + 1, 3 * HEAD + 7] {
-            let text: Vec<u8> = b"line one\n".iter().copied().cycle().take(len).collect();
+        // Around the head's size, and well past it (read, not mapped, below MAP_THRESHOLD);
+        // then shorter again, with other text, in the buffer the longer ones left behind.
+        for (i, len) in [0, 1, HEAD - 1, HEAD, HEAD + 1, 3 * HEAD + 7, HEAD - 1, 5, 0].into_iter().enumerate() {
+            let text: Vec<u8> = format!("line {i}\n").into_bytes().into_iter().cycle().take(len).collect();
             std::fs::write(&path, &text).unwrap();
             let opened = open(&path, OpenLimits::default(), Arc::new(AtomicU64::new(0))).unwrap();
             let Content::Bytes(bytes) = opened.content else { panic!("plain text is read as bytes") };
