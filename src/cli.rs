@@ -224,6 +224,10 @@ fn load_config(args: &ScanArgs, ids: &[String]) -> Result<config::Loaded, String
 
 /// How many walked entries may wait for the scanner.
 const WALK_AHEAD: usize = 4096;
+/// Walked entries pass to the scanner this many at a time. One at a time, the walk's thread
+/// woke for each entry the scanner took once the queue was full, and took a core from a
+/// scanning thread each time: 9,000 context switches on 20,000 small files (ripgrep: 20).
+const WALK_BATCH: usize = 256;
 
 /// Scans, writes the reports, and judges the findings; with `baseline_out`, writes them as a
 /// baseline instead of judging them against one.
@@ -302,15 +306,24 @@ fn run_scan(args: &ScanArgs, baseline_out: Option<&std::path::Path>) -> Result<i
         reused: 0,
     };
     // The walk runs beside the scan, a bounded number of entries ahead of it.
-    let (found, entries) = std::sync::mpsc::sync_channel(WALK_AHEAD);
+    let (found, entries) = std::sync::mpsc::sync_channel(WALK_AHEAD / WALK_BATCH);
     std::thread::scope(|s| {
         // The sender moves into the walk's thread, so the scan's loop ends when the walk does.
         let walker = &walker;
-        s.spawn(move || walker.each(&mut |entry| found.send(entry).is_ok()));
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(WALK_BATCH);
+            walker.each(&mut |entry| {
+                batch.push(entry);
+                batch.len() < WALK_BATCH
+                    || found.send(std::mem::replace(&mut batch, Vec::with_capacity(WALK_BATCH))).is_ok()
+            });
+            // The last entries (the scanner may have stopped taking them: nothing to tell).
+            let _ = found.send(batch);
+        });
         let (scanner, summary, bar, delivery) = (&scanner, &mut summary, &bar, &mut delivery);
         let progress: &dyn Progress = if shown { bar } else { &() };
         pool.install(move || {
-            let mut entries = entries.into_iter().inspect(|e| {
+            let mut entries = entries.into_iter().flatten().inspect(|e| {
                 if let Entry::File { size: Some(size), .. } = e {
                     bar.inc_length(*size);
                 }

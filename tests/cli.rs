@@ -126,6 +126,28 @@ fn bad_files_are_reported_and_the_rest_is_scanned() {
 }
 
 #[test]
+fn every_file_of_a_corpus_larger_than_a_walk_batch_is_scanned_once() {
+    // The walk hands entries to the scanner in batches of 256: two whole ones and part of a
+    // third, each file with one phone of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let files = 600;
+    for i in 0..files {
+        let sub = dir.path().join(format!("d{}", i % 7));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("{i}.txt")), format!("Tel: 9{:03} {:04}\n", i / 10, 1000 + i)).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    govscan().args(["scan", "--quiet", "--out"]).arg(out.path()).arg(dir.path()).assert().code(0);
+    let summary = read_json(&out.path().join("summary.json"));
+    assert_eq!(summary["files"]["scanned"], files);
+    let findings = read_findings(out.path());
+    let mut paths: Vec<&str> = findings.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    assert_eq!((findings.len(), paths.len()), (files, files), "one finding in each file, none twice");
+}
+
+#[test]
 fn usage_errors_exit_2_with_one_line() {
     let a = govscan().args(["scan", "/no/such/path"]).assert().code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
