@@ -31,6 +31,21 @@ const ANCHOR: usize = 5;
 /// anchors of three bytes and more are searched together, and shorter ones (`©`) apart.
 const FINGERPRINT: usize = 3;
 
+/// How much of a form (lower case) is its anchor: up to `ANCHOR` bytes, but an ASCII-led
+/// anchor ends at its first non-ASCII byte (the separators of `cc\u{a0}by`, `cc—by` … or the
+/// bracket of `(c）` share one anchor each, which keeps the ASCII anchors few enough for
+/// Teddy's slim variant: it reads 32 bytes a step against the fat one's 16), and never
+/// shorter than the fingerprint (`cc` alone is in every `access`). A non-ASCII-led anchor is its
+/// first character.
+fn anchor_len(lower: &[u8]) -> usize {
+    let end = if lower[0] >= 0x80 {
+        FINGERPRINT
+    } else {
+        lower.iter().position(|&b| b >= 0x80).map_or(ANCHOR, |i| (i + 1).clamp(FINGERPRINT, ANCHOR))
+    };
+    end.min(lower.len())
+}
+
 /// Teddy handles up to 64 patterns, beyond which Aho-Corasick falls back to a scalar automaton
 /// ten times slower; so spellings are searched in groups of at most this many.
 const GROUP: usize = 64;
@@ -91,9 +106,7 @@ impl Literals {
                 lits.escaped_units.resize(1 << 10, 0);
                 lits.escaped_units[unit as usize / 64] |= 1 << (unit % 64);
             } else {
-                // Five bytes even where a separator's fold (`cc\u{a0}by`, `(c）`) makes bytes of
-                // its own: a two-byte anchor (`cc`) is found in every `access`.
-                let anchor = lower[..ANCHOR.min(lower.len())].to_vec();
+                let anchor = lower[..anchor_len(&lower)].to_vec();
                 by_anchor.entry(anchor).or_default().push((lower, set));
             }
         }
@@ -326,6 +339,21 @@ mod tests {
         assert_eq!(found(&[("éd", 0)], "éD éd ÉD"), [(0, 0), (4, 0)]);
         // Bytes that bit 0x20 changes but case does not (`\x08` to `(`, `\x09` to `)`).
         assert_eq!(found(&forms, "\x08c) (c\x09"), []);
+    }
+
+    #[test]
+    fn anchors_are_five_bytes_cut_after_a_non_ascii_byte_and_never_below_the_fingerprint() {
+        let anchor = |form: &str| form.as_bytes()[..anchor_len(form.as_bytes())].to_vec();
+        assert_eq!(anchor("copyright"), b"copyr");
+        assert_eq!(anchor("cc\\u00a0by"), b"cc\\u0");
+        assert_eq!(anchor("(c)"), b"(c)");
+        assert_eq!(anchor("cc0"), b"cc0");
+        // Every separator of `cc by` and bracket of `(c)` that is not ASCII shares an anchor.
+        assert_eq!(anchor("cc\u{a0}by"), b"cc\xc2");
+        assert_eq!(anchor("cc—by"), anchor("cc―by"));
+        assert_eq!(anchor("(c）"), b"(c\xef");
+        assert_eq!(anchor("版權所有"), "版".as_bytes());
+        assert_eq!(anchor("©"), "©".as_bytes());
     }
 
     #[test]
