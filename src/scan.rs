@@ -378,7 +378,7 @@ impl<'a> Scanner<'a> {
             (Some(reason), _) => Outcome::Skipped(reason),
             (None, Format::Csv | Format::Tsv) => self.scan_table(path, Cursor::new(&bytes[..]), format, stats, out),
             (None, _) => {
-                self.scan_chunks(path, bytes, format, stats, progress, out);
+                self.scan_chunks(path, bytes, bytes.known_utf8(), format, stats, progress, out);
                 Outcome::Done
             }
         };
@@ -407,17 +407,19 @@ impl<'a> Scanner<'a> {
         progress: &dyn Progress,
     ) -> Vec<Finding> {
         let mut out = FileOut { found: Collected::default(), pass_on: None };
-        self.scan_chunks(path, buf, format, stats, progress, &mut out);
+        self.scan_chunks(path, buf, false, format, stats, progress, &mut out);
         stats.scripts.add(&out.found.scripts);
         out.found.findings
     }
 
     /// `scan_buffer` into `out`: chunks are scanned in parallel a window at a time, and each
     /// window's findings are a part of the file. Fills the content hash of `stats` too.
+    #[allow(clippy::too_many_arguments)]
     fn scan_chunks(
         &self,
         path: &str,
         buf: &[u8],
+        known_utf8: bool,
         format: Format,
         stats: &mut FileStats,
         progress: &dyn Progress,
@@ -437,7 +439,7 @@ impl<'a> Scanner<'a> {
                     // Hashed first: the hash's reads bring the chunk into the cache the scan
                     // then reads it from.
                     let hashed = Pieces::within(buf, r.clone());
-                    let res = self.scan_block(path, &buf[r.clone()], r.start as u64, format);
+                    let res = self.scan_block(path, &buf[r.clone()], r.start as u64, format, known_utf8);
                     progress.advance(r.len() as u64);
                     (res, hashed)
                 })
@@ -506,7 +508,7 @@ impl<'a> Scanner<'a> {
                     break Some(format!("{what} stream failed after {} decoded bytes: {e}", stats.bytes));
                 }
             };
-            let res = self.scan_block(path, block, stats.bytes, format);
+            let res = self.scan_block(path, block, stats.bytes, format, false);
             out.add_shifted(res.found, stats.lines);
             out.part_done();
             stats.lines += res.newlines;
@@ -659,9 +661,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// Runs the engine over one block of whole lines starting at byte `offset` of the file.
-    /// Line numbers in the result count from 1 at the block's first line.
-    fn scan_block(&self, path: &str, block: &[u8], offset: u64, format: Format) -> BlockResult {
-        let mut res = BlockResult { invalid_utf8: invalid_utf8_bytes(block) as u64, ..BlockResult::default() };
+    /// Line numbers in the result count from 1 at the block's first line. A block `known_utf8`
+    /// (its file was checked as it was opened) is not checked again.
+    fn scan_block(&self, path: &str, block: &[u8], offset: u64, format: Format, known_utf8: bool) -> BlockResult {
+        let invalid_utf8 = if known_utf8 { 0 } else { invalid_utf8_bytes(block) as u64 };
+        let mut res = BlockResult { invalid_utf8, ..BlockResult::default() };
         let mut matches = Vec::new();
         if !matches!(format, Format::Jsonl | Format::Json) {
             res.newlines = memchr::memchr_iter(b'\n', block).count() as u64;

@@ -117,14 +117,25 @@ fn is_cjk_legacy(e: &'static encoding_rs::Encoding) -> bool {
 
 /// Recognises the encoding from the first bytes; `complete` when `head` is the whole file.
 pub fn detect_encoding(head: &[u8], complete: bool) -> TextEncoding {
+    encoding_of(head, complete, is_utf8(head))
+}
+
+/// Whether `bytes` are valid UTF-8: valid text, the rule, is settled by simdutf8's SIMD check
+/// (std's validator takes several instructions per byte on Chinese text).
+fn is_utf8(bytes: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
+/// `detect_encoding`, told whether `head` is valid UTF-8.
+fn encoding_of(head: &[u8], complete: bool, valid_utf8: bool) -> TextEncoding {
     match head {
         [0xef, 0xbb, 0xbf, ..] => return TextEncoding::Utf8Bom,
         [0xff, 0xfe, ..] => return TextEncoding::Utf16Le,
         [0xfe, 0xff, ..] => return TextEncoding::Utf16Be,
         _ => {}
     }
-    // Valid text, the rule, is settled by the SIMD check; std's tells where it fails.
-    if simdutf8::basic::from_utf8(head).is_ok() {
+    // std's validator tells where valid text fails.
+    if valid_utf8 {
         return TextEncoding::Utf8;
     }
     // Only a character cut by the end of the head: still UTF-8.
@@ -150,9 +161,8 @@ pub fn detect_encoding(head: &[u8], complete: bool) -> TextEncoding {
 
 /// Bytes of `text` that are not part of a valid UTF-8 sequence (a cut last character counts).
 pub fn invalid_utf8_bytes(mut text: &[u8]) -> usize {
-    // Valid text is the rule: settled by simdutf8's SIMD check (std's validator takes several
-    // instructions per byte on Chinese text), and counted by std's only when it fails.
-    if simdutf8::basic::from_utf8(text).is_ok() {
+    // Valid text is the rule, counted by std's validator only when it fails.
+    if is_utf8(text) {
         return 0;
     }
     let mut bad = 0;
@@ -188,6 +198,12 @@ impl std::ops::Deref for Bytes {
 }
 
 impl Bytes {
+    /// Whether the bytes are known to be valid UTF-8 (a file held whole was checked as it was
+    /// opened), so the scan need not check them again.
+    pub fn known_utf8(&self) -> bool {
+        matches!(self, Bytes::Held(h) if h.valid_utf8)
+    }
+
     /// True if the file shrank under its map while it was read.
     pub fn changed_while_read(&self) -> bool {
         matches!(self, Bytes::Mapped(m) if m.faulted())
@@ -302,6 +318,8 @@ pub struct Held {
     /// Every byte initialised; `HEAD` long while it may go back to the spares.
     data: Vec<u8>,
     len: usize,
+    /// The bytes are valid UTF-8, as the encoding's detection found.
+    valid_utf8: bool,
 }
 
 thread_local!(static SPARES: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) });
@@ -312,7 +330,7 @@ impl Held {
 
     fn spare() -> Held {
         let data = SPARES.with_borrow_mut(Vec::pop).unwrap_or_else(|| vec![0; HEAD]);
-        Held { data, len: 0 }
+        Held { data, len: 0, valid_utf8: false }
     }
 
     /// The bytes as a vector of their own length, to read more into.
@@ -382,7 +400,7 @@ pub fn is_lfs_pointer(head: &[u8], size: u64) -> bool {
 /// A file is measured only if it is longer than its head: a small one is read whole at once.
 pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Result<Opened> {
     let mut file = File::open(path)?;
-    let (head, complete) = read_head(&mut file)?;
+    let (mut head, complete) = read_head(&mut file)?;
     let stored_bytes = if complete { head.len() as u64 } else { file.metadata()?.len().max(head.len() as u64) };
     let opened = |content, compression, encoding| Opened { content, compression, encoding, stored_bytes };
     if Compression::sniff(&head).is_none() {
@@ -393,7 +411,8 @@ pub fn open(path: &Path, limits: OpenLimits, raw_read: Arc<AtomicU64>) -> io::Re
             let why = "Git LFS pointer: the content is not in this checkout (run `git lfs pull` and scan again)";
             return Ok(opened(Content::Absent(why.into()), vec![], TextEncoding::Utf8));
         }
-        let encoding = detect_encoding(&head, complete);
+        head.valid_utf8 = is_utf8(&head);
+        let encoding = encoding_of(&head, complete, head.valid_utf8);
         if let Some(enc) = encoding.transcoder() {
             let stream = transcode(Box::new(Cursor::new(head.into_vec()).chain(file)), enc);
             return Ok(opened(Content::Stream(stream), vec![], encoding));
