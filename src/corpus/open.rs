@@ -134,7 +134,7 @@ fn encoding_of(head: &[u8], complete: bool, valid_utf8: bool) -> TextEncoding {
         [0xfe, 0xff, ..] => return TextEncoding::Utf16Be,
         _ => {}
     }
-    // std's validator tells where valid text fails.
+    // Valid text is the rule; std's validator tells where other text fails.
     if valid_utf8 {
         return TextEncoding::Utf8;
     }
