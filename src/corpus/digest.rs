@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 use std::ops::Range;
-use xxhash_rust::xxh3::{xxh3_128, Xxh3Default};
+use twox_hash::XxHash3_128;
 
 /// Bytes per piece. Small enough that a scan chunk (2 MiB, cut at line ends) holds all but the
 /// pieces at its two edges, so hashing rides on the scan's own reads of its chunk rather than
@@ -51,9 +51,9 @@ impl Pieces {
         hashes.par_iter_mut().enumerate().filter(|(_, h)| h.is_none()).for_each(|(i, h)| {
             *h = Some(hash_piece(bytes, i));
         });
-        let mut outer = Xxh3Default::new();
+        let mut outer = XxHash3_128::new();
         for h in hashes.into_iter().flatten() {
-            outer.update(&h.to_le_bytes());
+            outer.write(&h.to_le_bytes());
         }
         hex(&outer)
     }
@@ -61,20 +61,20 @@ impl Pieces {
 
 /// The hash of piece `i` of `bytes` (the last one may be short).
 fn hash_piece(bytes: &[u8], i: usize) -> u128 {
-    xxh3_128(&bytes[i * PIECE..((i + 1) * PIECE).min(bytes.len())])
+    XxHash3_128::oneshot(&bytes[i * PIECE..((i + 1) * PIECE).min(bytes.len())])
 }
 
 /// The content hash of bytes that arrive in parts (a stream), equal to `of_bytes` of them all.
 /// Its memory is fixed however long the stream.
 pub struct Digest {
-    piece: Xxh3Default,
+    piece: XxHash3_128,
     in_piece: usize,
-    outer: Xxh3Default,
+    outer: XxHash3_128,
 }
 
 impl Default for Digest {
     fn default() -> Self {
-        Digest { piece: Xxh3Default::new(), in_piece: 0, outer: Xxh3Default::new() }
+        Digest { piece: XxHash3_128::new(), in_piece: 0, outer: XxHash3_128::new() }
     }
 }
 
@@ -82,7 +82,7 @@ impl Digest {
     pub fn update(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             let take = (PIECE - self.in_piece).min(data.len());
-            self.piece.update(&data[..take]);
+            self.piece.write(&data[..take]);
             self.in_piece += take;
             data = &data[take..];
             if self.in_piece == PIECE {
@@ -92,8 +92,8 @@ impl Digest {
     }
 
     fn end_piece(&mut self) {
-        self.outer.update(&self.piece.digest128().to_le_bytes());
-        self.piece.reset();
+        self.outer.write(&self.piece.finish_128().to_le_bytes());
+        self.piece = XxHash3_128::new();
         self.in_piece = 0;
     }
 
@@ -116,8 +116,8 @@ impl std::io::Write for Digest {
     }
 }
 
-fn hex(outer: &Xxh3Default) -> String {
-    format!("{:032x}", outer.digest128())
+fn hex(outer: &XxHash3_128) -> String {
+    format!("{:032x}", outer.finish_128())
 }
 
 #[cfg(test)]
@@ -165,5 +165,15 @@ mod tests {
         assert_ne!(of_bytes(&a[..PIECE]), of_bytes(&a));
         assert_ne!(of_bytes(b""), of_bytes(b"\0"));
         assert_eq!(of_bytes(b"").len(), 32);
+    }
+
+    /// Hashes stay XXH3-128's (`SCHEME`), whichever crate computes them, so summaries and caches
+    /// of earlier builds still compare: the values are the reference implementation's (Python's
+    /// `xxhash`, on libxxhash, computing the same scheme).
+    #[test]
+    fn hashes_are_xxh3_128s() {
+        assert_eq!(of_bytes(b""), "99aa06d3014798d86001c324468d497f");
+        let bytes: Vec<u8> = (0..PIECE + 100).map(|i| (i % 251) as u8).collect();
+        assert_eq!(of_bytes(&bytes), "f0d9d57c60564ac20b4dc819e1330dc2");
     }
 }
