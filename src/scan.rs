@@ -186,6 +186,25 @@ impl FileOut<'_> {
     }
 }
 
+/// Text to scan, and whether it is known to be valid UTF-8 already (a file held whole was
+/// checked as it was opened), so that no block of it is checked again.
+#[derive(Clone, Copy)]
+struct Text<'b> {
+    bytes: &'b [u8],
+    known_utf8: bool,
+}
+
+impl<'b> Text<'b> {
+    /// Bytes whose encoding is not known to be valid: each block is checked.
+    fn unchecked(bytes: &'b [u8]) -> Self {
+        Text { bytes, known_utf8: false }
+    }
+
+    fn part(self, range: std::ops::Range<usize>) -> Text<'b> {
+        Text { bytes: &self.bytes[range], ..self }
+    }
+}
+
 /// What one block of lines produced, with lines counted from the block's start.
 #[derive(Default)]
 struct BlockResult {
@@ -378,7 +397,8 @@ impl<'a> Scanner<'a> {
             (Some(reason), _) => Outcome::Skipped(reason),
             (None, Format::Csv | Format::Tsv) => self.scan_table(path, Cursor::new(&bytes[..]), format, stats, out),
             (None, _) => {
-                self.scan_chunks(path, bytes, bytes.known_utf8(), format, stats, progress, out);
+                let text = Text { bytes, known_utf8: bytes.known_utf8() };
+                self.scan_chunks(path, text, format, stats, progress, out);
                 Outcome::Done
             }
         };
@@ -407,24 +427,23 @@ impl<'a> Scanner<'a> {
         progress: &dyn Progress,
     ) -> Vec<Finding> {
         let mut out = FileOut { found: Collected::default(), pass_on: None };
-        self.scan_chunks(path, buf, false, format, stats, progress, &mut out);
+        self.scan_chunks(path, Text::unchecked(buf), format, stats, progress, &mut out);
         stats.scripts.add(&out.found.scripts);
         out.found.findings
     }
 
     /// `scan_buffer` into `out`: chunks are scanned in parallel a window at a time, and each
     /// window's findings are a part of the file. Fills the content hash of `stats` too.
-    #[allow(clippy::too_many_arguments)]
     fn scan_chunks(
         &self,
         path: &str,
-        buf: &[u8],
-        known_utf8: bool,
+        text: Text,
         format: Format,
         stats: &mut FileStats,
         progress: &dyn Progress,
         out: &mut FileOut,
     ) {
+        let buf = text.bytes;
         let (chunks, cut_lines) = split_lines(buf, self.chunk, self.max_line);
         let mut lines_before = 0;
         let mut pieces = Vec::with_capacity(chunks.len());
@@ -439,7 +458,7 @@ impl<'a> Scanner<'a> {
                     // Hashed first: the hash's reads bring the chunk into the cache the scan
                     // then reads it from.
                     let hashed = Pieces::within(buf, r.clone());
-                    let res = self.scan_block(path, &buf[r.clone()], r.start as u64, format, known_utf8);
+                    let res = self.scan_block(path, text.part(r.clone()), r.start as u64, format);
                     progress.advance(r.len() as u64);
                     (res, hashed)
                 })
@@ -508,7 +527,7 @@ impl<'a> Scanner<'a> {
                     break Some(format!("{what} stream failed after {} decoded bytes: {e}", stats.bytes));
                 }
             };
-            let res = self.scan_block(path, block, stats.bytes, format, false);
+            let res = self.scan_block(path, Text::unchecked(block), stats.bytes, format);
             out.add_shifted(res.found, stats.lines);
             out.part_done();
             stats.lines += res.newlines;
@@ -661,10 +680,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// Runs the engine over one block of whole lines starting at byte `offset` of the file.
-    /// Line numbers in the result count from 1 at the block's first line. A block `known_utf8`
-    /// (its file was checked as it was opened) is not checked again.
-    fn scan_block(&self, path: &str, block: &[u8], offset: u64, format: Format, known_utf8: bool) -> BlockResult {
-        let invalid_utf8 = if known_utf8 { 0 } else { invalid_utf8_bytes(block) as u64 };
+    /// Line numbers in the result count from 1 at the block's first line.
+    fn scan_block(&self, path: &str, text: Text, offset: u64, format: Format) -> BlockResult {
+        let block = text.bytes;
+        let invalid_utf8 = if text.known_utf8 { 0 } else { invalid_utf8_bytes(block) as u64 };
         let mut res = BlockResult { invalid_utf8, ..BlockResult::default() };
         let mut matches = Vec::new();
         if !matches!(format, Format::Jsonl | Format::Json) {
