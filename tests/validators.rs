@@ -182,6 +182,11 @@ fn copyright_table() {
         ("版權所有 © 2023 香港示例出版社，不得轉載。", "版權所有 © 2023 香港示例出版社"),
         ("All rights reserved.", "All rights reserved"),
         ("本書翻印必究", "翻印必究"),
+        // A mention of the law is not a notice, but the notice after it on the same line is.
+        (
+            "Under the Copyright Ordinance, reuse is limited. Copyright 2022 Harbour Press Ltd.",
+            "Copyright 2022 Harbour Press Ltd.",
+        ),
     ];
     for (text, want) in positives {
         assert_eq!(found_by(text, "copyright_notice"), [want], "{text}");
@@ -191,6 +196,8 @@ fn copyright_table() {
         "copyright law is complex",
         "items (a), (b) and (c) apply",
         "copyrighted",
+        // The year is on the next line, outside the notice's reach.
+        "Copyright\n2020 Someone",
     ] {
         assert!(found_by(text, "copyright_notice").is_empty(), "{text}: {:?}", found_by(text, "copyright_notice"));
     }

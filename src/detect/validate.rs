@@ -114,7 +114,7 @@ pub enum Validator {
     Hkid(HkidParams),
     HkPhone(PhoneParams),
     Email(EmailParams),
-    CopyrightNotice,
+    CopyrightNotice(NoticeParams),
     Spdx,
     CreativeCommons,
     /// For user-defined detectors with no validator of their own: accepts the `v` group and
@@ -131,7 +131,7 @@ impl Validator {
             "hkid" => Validator::Hkid(typed(params)?),
             "hk_phone" => Validator::HkPhone(typed::<PhoneParams>(params)?.indexed()?),
             "email" => Validator::Email(typed(params)?),
-            "copyright_notice" => Validator::CopyrightNotice,
+            "copyright_notice" => Validator::CopyrightNotice(typed(params)?),
             "spdx_license" => Validator::Spdx,
             "creative_commons" => Validator::CreativeCommons,
             "generic" => Validator::Generic,
@@ -145,7 +145,7 @@ impl Validator {
             Validator::Hkid(p) => hkid(p, hay, caps, v),
             Validator::HkPhone(p) => phone(p, hay, caps, v),
             Validator::Email(p) => email(p, hay, caps, v),
-            Validator::CopyrightNotice => copyright_notice(hay, caps, v),
+            Validator::CopyrightNotice(p) => copyright_notice(p, hay, caps, v),
             Validator::Spdx => spdx(caps),
             Validator::CreativeCommons => creative_commons(caps),
             Validator::Generic => generic(&hay[v]),
@@ -567,8 +567,31 @@ fn holder_end(hay: &[u8], start: usize, end: usize) -> usize {
     start + stop
 }
 
-fn copyright_notice(hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Verdict> {
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeParams {
+    /// How many characters of its line after the notice word a notice may take (years, holder,
+    /// a rights phrase).
+    pub tail_chars: usize,
+}
+
+/// The end of the text a notice may take: up to `max_chars` characters from `from`, stopping at
+/// a newline or at bytes that are not UTF-8, as a pattern's `[^\n]{0,max_chars}` would.
+fn line_tail(hay: &[u8], from: usize, max_chars: usize) -> usize {
+    let window = &hay[from..hay.len().min(from.saturating_add(max_chars.saturating_mul(4)))];
+    let valid =
+        std::str::from_utf8(window).or_else(|e| std::str::from_utf8(&window[..e.valid_up_to()])).unwrap_or_default();
+    for (n, (at, c)) in valid.char_indices().enumerate() {
+        if n == max_chars || c == '\n' {
+            return from + at;
+        }
+    }
+    from + valid.len()
+}
+
+fn copyright_notice(p: &NoticeParams, hay: &[u8], caps: &Caps, v: Range<usize>) -> Option<Verdict> {
     let kw = caps.name("kw")?;
+    let v = v.start..line_tail(hay, v.end.max(kw.end()), p.tail_chars);
     let kw_text = kw.as_bytes().to_ascii_lowercase();
     let (after_sym, symbol_after) = skip_symbols(hay, kw.end(), v.end);
     let (after_years, years) = parse_years(hay, after_sym, v.end);
@@ -698,6 +721,26 @@ fn creative_commons(caps: &Caps) -> Option<Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The notice's tail ends where the pattern `[^\n]{0,n}` that it replaced would have
+        /// ended, on any bytes: at a newline, after `n` characters, or before bytes that are
+        /// not UTF-8.
+        #[test]
+        fn a_notice_tail_ends_where_the_old_pattern_tail_did(
+            hay in proptest::collection::vec(prop_oneof![
+                Just(b'\n'), Just(b'a'), Just(0xE7), Just(0x89), Just(0x88), Just(0xFF), any::<u8>()
+            ], 0..80),
+            from in 0usize..80,
+            n in 0usize..12,
+        ) {
+            let from = from.min(hay.len());
+            let re = regex::bytes::Regex::new(&format!(r"\A[^\n]{{0,{n}}}")).unwrap();
+            let want = from + re.find(&hay[from..]).map_or(0, |m| m.end());
+            prop_assert_eq!(line_tail(&hay, from, n), want);
+        }
+    }
 
     #[test]
     fn group_names_are_told_apart_however_they_begin() {
