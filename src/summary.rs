@@ -43,7 +43,41 @@ pub struct ContentGroup {
     pub files: u64,
     pub bytes: u64,
     /// The first few paths, in order.
-    pub paths: BTreeSet<String>,
+    pub paths: FirstPaths,
+}
+
+/// The first `GROUP_PATHS` paths of a content group in sorting order, without repeats. A sorted
+/// vector: nearly every group holds one path, and a set would allocate a tree node for it on
+/// every file scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct FirstPaths(Vec<String>);
+
+impl FirstPaths {
+    pub fn insert(&mut self, path: &str) {
+        if let Err(at) = self.0.binary_search_by(|p| p.as_str().cmp(path)) {
+            if at < GROUP_PATHS {
+                self.0.truncate(GROUP_PATHS - 1);
+                self.0.reserve_exact(1);
+                self.0.insert(at, path.to_string());
+            }
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &String> {
+        self.0.iter()
+    }
+}
+
+impl<'de> Deserialize<'de> for FirstPaths {
+    /// A hand-edited or foreign summary may list paths in any order, or more of them.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut paths = FirstPaths::default();
+        for p in Vec::<String>::deserialize(d)? {
+            paths.insert(&p);
+        }
+        Ok(paths)
+    }
 }
 
 /// Paths kept per content group.
@@ -326,10 +360,7 @@ impl Summary {
                     let g = self.content.entry(hash.clone()).or_default();
                     g.files += 1;
                     g.bytes = stats.bytes;
-                    g.paths.insert(path.to_string());
-                    if g.paths.len() > GROUP_PATHS {
-                        g.paths.pop_last();
-                    }
+                    g.paths.insert(path);
                 }
             }
             FileStatus::Skipped(reason) => {
@@ -466,9 +497,8 @@ impl Summary {
             let g = self.content.entry(hash.clone()).or_default();
             g.files += o.files;
             g.bytes = o.bytes;
-            g.paths.extend(o.paths.iter().cloned());
-            while g.paths.len() > GROUP_PATHS {
-                g.paths.pop_last();
+            for p in o.paths.iter() {
+                g.paths.insert(p);
             }
         }
         add_map(&mut self.co_occurrence.by_kinds, &other.co_occurrence.by_kinds);
@@ -502,6 +532,23 @@ pub enum MergeError {
 mod tests {
     use super::*;
     use crate::detect::{Engine, YearRange};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A group keeps the smallest few distinct paths, whatever order they come in, as the
+        /// set it replaced did; a summary read back keeps them so too.
+        #[test]
+        fn a_group_keeps_its_first_paths_in_order(paths in proptest::collection::vec("[a-e]{1,2}", 0..20)) {
+            let mut kept = FirstPaths::default();
+            for p in &paths {
+                kept.insert(p);
+            }
+            let want: Vec<String> = paths.iter().cloned().collect::<BTreeSet<_>>().into_iter().take(GROUP_PATHS).collect();
+            prop_assert_eq!(kept.iter().cloned().collect::<Vec<_>>(), want.clone());
+            let listed: FirstPaths = serde_json::from_str(&serde_json::to_string(&paths).unwrap()).unwrap();
+            prop_assert_eq!(listed.iter().cloned().collect::<Vec<_>>(), want);
+        }
+    }
 
     fn finding(path: &str, line: u64, detector: &str, fp: &str, detail: Detail) -> Finding {
         let category = if detector.starts_with("copyright") || detector == "creative_commons" {
