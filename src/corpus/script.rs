@@ -95,9 +95,19 @@ impl ScriptCounts {
             self.latin += 1;
         } else if matches!(cp, 0x2000..=0x206F | 0x3000..=0x303F | 0xFF00..=0xFFEF) {
             // Punctuation, general and CJK: common in Chinese text, never letters here.
-        } else if char::from_u32(cp).is_some_and(char::is_alphabetic) {
+        } else if is_alphabetic(cp) {
             self.other += 1;
         }
+    }
+}
+
+/// `char::is_alphabetic`, read from a bitset for the Basic Multilingual Plane (written by
+/// `build.rs` with that same function).
+fn is_alphabetic(cp: u32) -> bool {
+    static BMP: &[u8; 0x10000 / 8] = include_bytes!(concat!(env!("OUT_DIR"), "/bmp_alphabetic.bin"));
+    match BMP.get(cp as usize / 8) {
+        Some(bits) => bits & (1 << (cp % 8)) != 0,
+        None => char::from_u32(cp).is_some_and(char::is_alphabetic),
     }
 }
 
@@ -306,6 +316,13 @@ fn markers() -> &'static (HanSet, HanSet) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_letters_bitset_is_the_standard_librarys() {
+        for cp in 0..0x11000 {
+            assert_eq!(is_alphabetic(cp), char::from_u32(cp).is_some_and(char::is_alphabetic), "{cp:#x}");
+        }
+    }
 
     #[test]
     fn the_marker_lists_pair_up() {

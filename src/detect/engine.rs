@@ -80,17 +80,6 @@ pub enum FieldName<'a> {
 
 impl Engine {
     pub fn new(specs: Vec<DetectorSpec>) -> Result<Self, SpecError> {
-        // The script table (every BMP character classified, a third of the start-up) is built
-        // on another core while the regexes compile: start-up is serial time on every scan, and
-        // a scan of small files waits for it with every core idle. (Compiling the detectors on
-        // threads of their own as well cost more than it saved.)
-        std::thread::scope(|s| {
-            s.spawn(crate::corpus::script::bmp_classes);
-            Self::build(specs)
-        })
-    }
-
-    fn build(specs: Vec<DetectorSpec>) -> Result<Self, SpecError> {
         let mut seen = std::collections::BTreeSet::new();
         let detectors = specs
             .into_iter()
