@@ -2,6 +2,7 @@
 //! parts of a corpus merge into the summary of the whole, so a datasheet can be rebuilt from
 //! saved summaries without rescanning.
 
+use crate::corpus::digest::ContentHash;
 use crate::corpus::script::ScriptCounts;
 use crate::detect::{Category, Detail, Detector, YearRange};
 use crate::finding::{Finding, Level};
@@ -35,7 +36,7 @@ pub struct Summary {
     pub scripts: ScriptCounts,
     /// Scanned files by content hash: a group of more than one is a set of duplicates.
     #[serde(default)]
-    pub content: BTreeMap<String, ContentGroup>,
+    pub content: BTreeMap<ContentHash, ContentGroup>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -191,7 +192,7 @@ pub struct FileStats {
     pub skipped_columns: u64,
     pub scripts: ScriptCounts,
     /// XXH3-128 of the decoded content (the stored bytes for Parquet), to find duplicate files.
-    pub content_hash: Option<String>,
+    pub content_hash: Option<ContentHash>,
 }
 
 /// What the scan learned about one file, ready to fold into a summary.
@@ -357,7 +358,7 @@ impl Summary {
                 self.files.scanned += 1;
                 self.add_stats(stats);
                 if let Some(hash) = &stats.content_hash {
-                    let g = self.content.entry(hash.clone()).or_default();
+                    let g = self.content.entry(*hash).or_default();
                     g.files += 1;
                     g.bytes = stats.bytes;
                     g.paths.insert(path);
@@ -494,7 +495,7 @@ impl Summary {
         }
         self.scripts.add(&other.scripts);
         for (hash, o) in &other.content {
-            let g = self.content.entry(hash.clone()).or_default();
+            let g = self.content.entry(*hash).or_default();
             g.files += o.files;
             g.bytes = o.bytes;
             for p in o.paths.iter() {

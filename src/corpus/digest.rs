@@ -17,8 +17,42 @@ const PIECE: usize = 64 << 10;
 /// with another piece size) must not be compared with these.
 pub const SCHEME: &str = "xxh3-128 of 64 KiB pieces";
 
+/// A content hash, written as 32 hex digits. Held as a number, so a summary's map of content
+/// groups (one per file scanned) compares and stores it inline; its order is the digits'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ContentHash(u128);
+
+impl std::fmt::Display for ContentHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl std::str::FromStr for ContentHash {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let digits = s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let hash = digits.then(|| u128::from_str_radix(s, 16).ok()).flatten();
+        hash.map(ContentHash).ok_or_else(|| format!("not a content hash (32 lower-case hex digits): {s:?}"))
+    }
+}
+
+impl serde::Serialize for ContentHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContentHash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// The content hash of bytes in memory, its pieces hashed in parallel.
-pub fn of_bytes(bytes: &[u8]) -> String {
+pub fn of_bytes(bytes: &[u8]) -> ContentHash {
     Pieces::assemble(bytes, Vec::new())
 }
 
@@ -41,7 +75,7 @@ impl Pieces {
 
     /// The content hash of `bytes` (`of_bytes`), from the pieces already hashed, in any order
     /// and any number, and the rest hashed now in parallel.
-    pub fn assemble(bytes: &[u8], parts: Vec<Pieces>) -> String {
+    pub fn assemble(bytes: &[u8], parts: Vec<Pieces>) -> ContentHash {
         let mut hashes: Vec<Option<u128>> = vec![None; bytes.len().div_ceil(PIECE)];
         for part in parts {
             for (slot, h) in hashes[part.first..].iter_mut().zip(part.hashes) {
@@ -55,7 +89,7 @@ impl Pieces {
         for h in hashes.into_iter().flatten() {
             outer.write(&h.to_le_bytes());
         }
-        hex(&outer)
+        ContentHash(outer.finish_128())
     }
 }
 
@@ -97,11 +131,11 @@ impl Digest {
         self.in_piece = 0;
     }
 
-    pub fn finish(mut self) -> String {
+    pub fn finish(mut self) -> ContentHash {
         if self.in_piece > 0 {
             self.end_piece();
         }
-        hex(&self.outer)
+        ContentHash(self.outer.finish_128())
     }
 }
 
@@ -114,10 +148,6 @@ impl std::io::Write for Digest {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn hex(outer: &XxHash3_128) -> String {
-    format!("{:032x}", outer.finish_128())
 }
 
 #[cfg(test)]
@@ -164,7 +194,23 @@ mod tests {
         assert_ne!(of_bytes(&a), of_bytes(&b));
         assert_ne!(of_bytes(&a[..PIECE]), of_bytes(&a));
         assert_ne!(of_bytes(b""), of_bytes(b"\0"));
-        assert_eq!(of_bytes(b"").len(), 32);
+    }
+
+    /// A hash is written as 32 lower-case hex digits, and read back only from such, which a
+    /// summary's map of content groups keeps in the digits' order.
+    #[test]
+    fn hashes_are_written_as_32_hex_digits_and_read_back() {
+        let small = ContentHash(0xab);
+        assert_eq!(small.to_string(), "000000000000000000000000000000ab");
+        for h in [small, of_bytes(b""), ContentHash(u128::MAX)] {
+            let json = serde_json::to_string(&h).unwrap();
+            assert_eq!(serde_json::from_str::<ContentHash>(&json).unwrap(), h);
+        }
+        for bad in ["ab", "000000000000000000000000000000AB", "+0000000000000000000000000000000a", "g"] {
+            assert!(bad.parse::<ContentHash>().is_err(), "{bad}");
+        }
+        let map: std::collections::BTreeMap<ContentHash, u8> = [(ContentHash(16), 1), (ContentHash(2), 2)].into();
+        assert_eq!(serde_json::to_string(&map).unwrap(), format!(r#"{{"{:032x}":2,"{:032x}":1}}"#, 2, 16));
     }
 
     /// Hashes stay XXH3-128's (`SCHEME`), whichever crate computes them, so summaries and caches
@@ -172,8 +218,8 @@ mod tests {
     /// `xxhash`, on libxxhash, computing the same scheme).
     #[test]
     fn hashes_are_xxh3_128s() {
-        assert_eq!(of_bytes(b""), "99aa06d3014798d86001c324468d497f");
+        assert_eq!(of_bytes(b"").to_string(), "99aa06d3014798d86001c324468d497f");
         let bytes: Vec<u8> = (0..PIECE + 100).map(|i| (i % 251) as u8).collect();
-        assert_eq!(of_bytes(&bytes), "f0d9d57c60564ac20b4dc819e1330dc2");
+        assert_eq!(of_bytes(&bytes).to_string(), "f0d9d57c60564ac20b4dc819e1330dc2");
     }
 }
