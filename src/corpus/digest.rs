@@ -22,9 +22,21 @@ pub const SCHEME: &str = "xxh3-128 of 64 KiB pieces";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ContentHash(u128);
 
+impl ContentHash {
+    /// The 32 hex digits, by hand: `{:032x}` through `core::fmt` took a quarter of the time of
+    /// writing a summary of 20,000 files, whose map has a hash per file.
+    fn digits(self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, d) in out.iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[(self.0 >> (124 - 4 * i) & 0xF) as usize];
+        }
+        out
+    }
+}
+
 impl std::fmt::Display for ContentHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:032x}", self.0)
+        f.write_str(std::str::from_utf8(&self.digits()).expect("hex digits are ASCII"))
     }
 }
 
@@ -40,7 +52,7 @@ impl std::str::FromStr for ContentHash {
 
 impl serde::Serialize for ContentHash {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(std::str::from_utf8(&self.digits()).expect("hex digits are ASCII"))
     }
 }
 
