@@ -571,8 +571,16 @@ fn holder_end(hay: &[u8], start: usize, end: usize) -> usize {
 #[serde(deny_unknown_fields)]
 pub struct NoticeParams {
     /// How many characters of its line after the notice word a notice may take (years, holder,
-    /// a rights phrase).
+    /// a rights phrase). Pattern sets written before the parameter took the line in the
+    /// pattern, and get this default.
+    #[serde(default = "NoticeParams::default_tail")]
     pub tail_chars: usize,
+}
+
+impl NoticeParams {
+    fn default_tail() -> usize {
+        160
+    }
 }
 
 /// The end of the text a notice may take: up to `max_chars` characters from `from`, stopping at
@@ -740,6 +748,16 @@ mod tests {
             let want = from + re.find(&hay[from..]).map_or(0, |m| m.end());
             prop_assert_eq!(line_tail(&hay, from, n), want);
         }
+    }
+
+    /// A copyright pattern file from before `tail_chars` (no `[params]`) still loads.
+    #[test]
+    fn a_notice_reaches_160_characters_unless_told() {
+        let reach = |params: &str| match Validator::from_spec("copyright_notice", &params.parse().unwrap()) {
+            Ok(Validator::CopyrightNotice(p)) => p.tail_chars,
+            _ => panic!("{params}"),
+        };
+        assert_eq!((reach(""), reach("tail_chars = 40")), (160, 40));
     }
 
     #[test]
