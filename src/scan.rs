@@ -79,7 +79,7 @@ pub trait Sink: Send {
 }
 
 /// Where a large file's findings go at the end of each part of it.
-type PassOn<'d> = &'d mut dyn FnMut(&mut Vec<Finding>);
+type PassOn<'d> = &'d mut (dyn FnMut(&mut Vec<Finding>) + Send);
 
 /// How a file's findings leave its scan.
 enum Parts<'d> {
@@ -447,23 +447,8 @@ impl<'a> Scanner<'a> {
         let (chunks, cut_lines) = split_lines(buf, self.chunk, self.max_line);
         let mut lines_before = 0;
         let mut pieces = Vec::with_capacity(chunks.len());
-        for window in chunks.chunks(rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD) {
-            let parts: Vec<(BlockResult, Pieces)> = window
-                .par_iter()
-                // One chunk a job. Otherwise rayon splits the window once per thread and each
-                // thread folds its half alone: a thread that ends first finds nothing to take,
-                // and idled a third of each window on 1 GiB of JSONL (perf timeline).
-                .with_max_len(1)
-                .map(|r| {
-                    // Hashed first: the hash's reads bring the chunk into the cache the scan
-                    // then reads it from.
-                    let hashed = Pieces::within(buf, r.clone());
-                    let res = self.scan_block(path, text.part(r.clone()), r.start as u64, format);
-                    progress.advance(r.len() as u64);
-                    (res, hashed)
-                })
-                .collect();
-            for (part, hashed) in parts {
+        let mut deliver = |parts: &mut Vec<(BlockResult, Pieces)>| {
+            for (part, hashed) in parts.drain(..) {
                 pieces.push(hashed);
                 out.add_shifted(part.found, lines_before);
                 lines_before += part.newlines;
@@ -472,7 +457,36 @@ impl<'a> Scanner<'a> {
                 stats.invalid_utf8_bytes += part.invalid_utf8;
             }
             out.part_done();
+        };
+        // A window's results are delivered (to the summary and the findings file, one thread)
+        // while the next window is scanned: in turn, a core idled while each window's 1,000 or
+        // so findings were passed on.
+        let mut scanned = Vec::new();
+        for window in chunks.chunks(rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD) {
+            let ((), next) = rayon::join(
+                || deliver(&mut scanned),
+                || {
+                    window
+                        .par_iter()
+                        // One chunk a job. Otherwise rayon splits the window once per thread and
+                        // each thread folds its half alone: a thread that ends first finds
+                        // nothing to take, and idled a third of each window on 1 GiB of JSONL
+                        // (perf timeline).
+                        .with_max_len(1)
+                        .map(|r| {
+                            // Hashed first: the hash's reads bring the chunk into the cache the
+                            // scan then reads it from.
+                            let hashed = Pieces::within(buf, r.clone());
+                            let res = self.scan_block(path, text.part(r.clone()), r.start as u64, format);
+                            progress.advance(r.len() as u64);
+                            (res, hashed)
+                        })
+                        .collect::<Vec<_>>()
+                },
+            );
+            scanned = next;
         }
+        deliver(&mut scanned);
         stats.bytes = buf.len() as u64;
         stats.content_hash = Some(Pieces::assemble(buf, pieces));
         // Each block counted its newlines.
