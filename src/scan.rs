@@ -458,33 +458,33 @@ impl<'a> Scanner<'a> {
             }
             out.part_done();
         };
+        let scan = |window: &[std::ops::Range<usize>]| {
+            window
+                .par_iter()
+                // One chunk a job. Otherwise rayon splits the window once per thread and each
+                // thread folds its half alone: a thread that ends first finds nothing to take,
+                // and idled a third of each window on 1 GiB of JSONL (perf timeline).
+                .with_max_len(1)
+                .map(|r| {
+                    // Hashed first: the hash's reads bring the chunk into the cache the scan
+                    // then reads it from.
+                    let hashed = Pieces::within(buf, r.clone());
+                    let res = self.scan_block(path, text.part(r.clone()), r.start as u64, format);
+                    progress.advance(r.len() as u64);
+                    (res, hashed)
+                })
+                .collect::<Vec<_>>()
+        };
         // A window's results are delivered (to the summary and the findings file, one thread)
         // while the next window is scanned: in turn, a core idled while each window's 1,000 or
-        // so findings were passed on.
+        // so findings were passed on. (A small file is one window, scanned without the join.)
         let mut scanned = Vec::new();
         for window in chunks.chunks(rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD) {
-            let ((), next) = rayon::join(
-                || deliver(&mut scanned),
-                || {
-                    window
-                        .par_iter()
-                        // One chunk a job. Otherwise rayon splits the window once per thread and
-                        // each thread folds its half alone: a thread that ends first finds
-                        // nothing to take, and idled a third of each window on 1 GiB of JSONL
-                        // (perf timeline).
-                        .with_max_len(1)
-                        .map(|r| {
-                            // Hashed first: the hash's reads bring the chunk into the cache the
-                            // scan then reads it from.
-                            let hashed = Pieces::within(buf, r.clone());
-                            let res = self.scan_block(path, text.part(r.clone()), r.start as u64, format);
-                            progress.advance(r.len() as u64);
-                            (res, hashed)
-                        })
-                        .collect::<Vec<_>>()
-                },
-            );
-            scanned = next;
+            scanned = if scanned.is_empty() {
+                scan(window)
+            } else {
+                rayon::join(|| deliver(&mut scanned), || scan(window)).1
+            };
         }
         deliver(&mut scanned);
         stats.bytes = buf.len() as u64;
