@@ -447,7 +447,7 @@ impl<'a> Scanner<'a> {
         let (chunks, cut_lines) = split_lines(buf, self.chunk, self.max_line);
         let mut lines_before = 0;
         let mut pieces = Vec::with_capacity(chunks.len());
-        let mut deliver = |parts: &mut Vec<(BlockResult, Pieces)>| {
+        let mut take_in = |parts: &mut Vec<(BlockResult, Pieces)>| {
             for (part, hashed) in parts.drain(..) {
                 pieces.push(hashed);
                 out.add_shifted(part.found, lines_before);
@@ -483,10 +483,10 @@ impl<'a> Scanner<'a> {
             scanned = if scanned.is_empty() {
                 scan(window)
             } else {
-                rayon::join(|| deliver(&mut scanned), || scan(window)).1
+                rayon::join(|| take_in(&mut scanned), || scan(window)).1
             };
         }
-        deliver(&mut scanned);
+        take_in(&mut scanned);
         stats.bytes = buf.len() as u64;
         stats.content_hash = Some(Pieces::assemble(buf, pieces));
         // Each block counted its newlines.

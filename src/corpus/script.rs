@@ -139,17 +139,13 @@ pub fn class_of(cp: u32) -> u8 {
     script | (c.traditional_markers as u8 * class::TRADITIONAL) | (c.simplified_markers as u8 * class::SIMPLIFIED)
 }
 
-/// The class of every character of the Basic Multilingual Plane, worked out once.
-pub fn bmp_classes() -> &'static [u8; 0x10000] {
-    static TABLE: std::sync::LazyLock<Box<[u8; 0x10000]>> = std::sync::LazyLock::new(|| {
-        let mut table: Box<[u8; 0x10000]> =
-            vec![0; 0x10000].into_boxed_slice().try_into().expect("the length is right");
-        for (cp, class) in (0u32..).zip(table.iter_mut()) {
-            *class = class_of(cp);
-        }
-        table
-    });
-    &TABLE
+/// The class of every character of the Basic Multilingual Plane, for a table over them all.
+pub fn bmp_classes() -> Box<[u8; 0x10000]> {
+    let mut table: Box<[u8; 0x10000]> = vec![0; 0x10000].into_boxed_slice().try_into().expect("the length is right");
+    for (cp, class) in (0u32..).zip(table.iter_mut()) {
+        *class = class_of(cp);
+    }
+    table
 }
 
 /// Characters counted by class (`class`): a reader of many characters (escaped text) counts

@@ -309,8 +309,7 @@ impl EscapeClasses {
     pub const LOOK: u8 = 0x80;
 
     fn new(literals: &Literals) -> Self {
-        let mut table: Box<[u8; 0x10000]> =
-            script::bmp_classes().to_vec().into_boxed_slice().try_into().expect("the length is right");
+        let mut table = script::bmp_classes();
         for (unit, class) in (0u32..).zip(table.iter_mut()) {
             if matches!(unit, 0x30..=0x39 | 0xFF10..=0xFF5A | 0xD800..=0xDFFF) || literals.starts_escape(unit) {
                 *class |= Self::LOOK;
