@@ -350,6 +350,14 @@ impl<'p> CharTracker<'p> {
         self.state.is_idle()
     }
 
+    /// Whether `len` ASCII digits that the idle pass would take as a run of their own, ended
+    /// for good by what follows, would flag nothing: shorter than every digit rule. A reader
+    /// may then step over them, and the pass stays idle as it would have been after them.
+    #[inline]
+    pub fn passes_over(&self, len: usize) -> bool {
+        self.is_idle() && len < self.prefilter.min_plain
+    }
+
     /// Forgets the run under way (a value ended).
     pub fn reset(&mut self) {
         self.state.reset();
