@@ -7,12 +7,14 @@
 //! - a `\uXXXX` escape: looked up by code point from the prefilter's character pass, which
 //!   decodes every escape anyway;
 //! - anything else: a search for the form's first bytes, up to five (its anchor, `anchor_len`),
-//!   and a case-insensitive check of the whole form where one is found. ASCII-led anchors are searched
-//!   in a copy of the text with bit 0x20 set in every byte, which lower-cases ASCII letters, so
-//!   each anchor has one spelling there rather than up to 32. Anchors led by a non-ASCII byte
-//!   (`版`, `©`, full-width forms) are searched apart, in the text itself, and only in text that
-//!   has a non-ASCII byte: escaped JSON and English text have none, and mixing them with the
-//!   ASCII anchors overfills Teddy's 16 buckets, whose shared masks then match often.
+//!   and a case-insensitive check of the whole form where one is found. ASCII-led anchors are
+//!   searched in a folded copy of the text (`fold_byte`: ASCII letters lower-cased, every byte
+//!   that is not ASCII or is a backslash made 0xFF, a hyphen made a space), so each anchor has
+//!   one spelling there rather than up to 32, and the separator variants of a form (`cc\u00a0by`,
+//!   `cc—by`, `cc-by`) share one anchor. Anchors led by a non-ASCII byte (`版`, `©`, full-width
+//!   forms) are searched apart, in the text itself, and only in text that has a non-ASCII byte:
+//!   escaped JSON and English text have none, and mixing them with the ASCII anchors overfills
+//!   Teddy's buckets, whose shared masks then match often.
 
 use super::prefilter::{DetectorSet, Hit};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -20,6 +22,9 @@ use std::collections::BTreeMap;
 
 /// A form as stored for checking: lower-case bytes and the detectors it stands for.
 type Form = (Vec<u8>, DetectorSet);
+
+/// An anchor's spelling as searched, with the forms to check where it is found.
+type Spelling = (Vec<u8>, Vec<Form>);
 
 /// The longest anchor. Teddy checks an anchor whole where its fingerprint (the first
 /// `FINGERPRINT` bytes) is found, while each anchor found costs a call into the search and a
@@ -34,19 +39,29 @@ const ANCHOR: usize = 5;
 const FINGERPRINT: usize = 3;
 
 /// How much of a form (lower case) is its anchor: up to `ANCHOR` bytes, but an ASCII-led
-/// anchor ends at its first non-ASCII byte (the separators of `cc\u{a0}by`, `cc—by` … or the
-/// bracket of `(c）` share one anchor each, which keeps the ASCII anchors few enough for
-/// Teddy's slim variant: it reads 32 bytes a step against the fat one's 16), and never
-/// shorter than the fingerprint (`cc` alone is in every `access`). A non-ASCII-led anchor is its
-/// first character.
+/// anchor ends at its first byte that folds to 0xFF, a non-ASCII byte or the backslash of an
+/// escape (the separators of `cc\u{a0}by`, `cc\\u2014by` … and the brackets of `(c）` and
+/// `(c\\uff09` share one anchor each: see `ASCII_BUCKETS`), and never shorter than the
+/// fingerprint (`cc` alone is in every `access`). A non-ASCII-led anchor is its first character.
 fn anchor_len(lower: &[u8]) -> usize {
     let end = if lower[0] >= 0x80 {
         FINGERPRINT
     } else {
-        lower.iter().position(|&b| b >= 0x80).map_or(ANCHOR, |i| (i + 1).clamp(FINGERPRINT, ANCHOR))
+        let cut = lower.iter().position(|&b| fold_byte(b) == 0xFF);
+        cut.map_or(ANCHOR, |i| (i + 1).clamp(FINGERPRINT, ANCHOR))
     };
     end.min(lower.len())
 }
+
+/// Teddy's slim variant (32 bytes a step, against the fat one's 16) has eight buckets, and a
+/// bucket that holds anchors with different first bytes matches what mixes them: with 12
+/// distinct three-byte prefixes among the ASCII anchors folded as `b | 0x20`, `res`, `cc ` and
+/// `cc0` shared one, whose masks took English `re `, `se `, `ce ` … for candidates, and the
+/// search cost 2.4 instructions a byte of English prose (1.2 with one prefix a bucket). The
+/// fold keeps the built-in anchors within this many prefixes (a test holds it), and
+/// `prefixes_first` numbers them so that each gets a bucket of its own.
+#[cfg(test)]
+pub(super) const ASCII_BUCKETS: usize = 8;
 
 /// Teddy handles up to 64 patterns, beyond which Aho-Corasick falls back to a scalar automaton
 /// ten times slower; so spellings are searched in groups of at most this many.
@@ -58,7 +73,7 @@ struct AnchorGroup {
     search: AhoCorasick,
     forms: Vec<Vec<Form>>,
     /// The anchors start with a non-ASCII byte: ASCII text holds none of them. Otherwise they
-    /// are searched in the text with bit 0x20 set (`set_0x20`).
+    /// are searched in the folded text (`fold_byte`).
     non_ascii: bool,
 }
 
@@ -73,6 +88,10 @@ pub struct Literals {
     /// Bytes some form can start with: a short text (a CSV cell) without any is skipped
     /// without a search.
     starts: [bool; 256],
+    /// The prefixes Teddy tells apart among the anchors searched in the folded text (the test
+    /// of the built-in literals holds them to `ASCII_BUCKETS`).
+    #[cfg(test)]
+    folded_prefixes: usize,
 }
 
 impl Default for Literals {
@@ -83,6 +102,8 @@ impl Default for Literals {
             escaped: BTreeMap::new(),
             escaped_units: Vec::new(),
             starts: [false; 256],
+            #[cfg(test)]
+            folded_prefixes: 0,
         }
     }
 }
@@ -115,9 +136,9 @@ impl Literals {
         if by_anchor.is_empty() {
             return Ok(lits);
         }
-        // An anchor as searched: ASCII-led ones with bit 0x20 set, like the text they are
-        // searched in (two anchors may meet there, `cc\\` and `cc|`: both are checked).
-        let searched = |anchor: &[u8]| if anchor[0] < 0x80 { set_0x20(anchor) } else { anchor.to_vec() };
+        // An anchor as searched: ASCII-led ones folded, like the text they are searched in
+        // (anchors may meet there, `cc-` and `cc `: each one's forms are checked).
+        let searched = |anchor: &[u8]| if anchor[0] < 0x80 { folded(anchor) } else { anchor.to_vec() };
         // Where an anchor is found, the forms of every anchor it starts with are checked too:
         // the search reports only the longest anchor at a position.
         let mut spellings: BTreeMap<Vec<u8>, Vec<Form>> = BTreeMap::new();
@@ -133,24 +154,25 @@ impl Literals {
             }
         }
         // Non-ASCII-led anchors are searched in the text as it is, in every ASCII case spelling
-        // (`©` then a letter). Teddy puts a pattern with a new prefix (by low nibbles, the same
-        // in either case) in bucket `15 - id % 16`, and one with a prefix seen before in that
-        // prefix's bucket. So each anchor's first spelling comes first: anchors get buckets of
-        // their own, and no bucket's masks match the bytes of two anchors crossed (the sort is
-        // stable).
-        let (mut firsts, mut others) = (Vec::new(), Vec::new());
-        for (key, forms) in spellings {
-            let each = if key[0] < 0x80 { vec![key] } else { case_spellings(&key) };
-            let mut each = each.into_iter().map(|s| (s, forms.clone()));
-            firsts.extend(each.next());
-            others.extend(each);
-        }
-        let mut spellings = firsts;
-        spellings.append(&mut others);
+        // (`©` then a letter).
+        let mut spellings: Vec<Spelling> = spellings
+            .into_iter()
+            .flat_map(|(key, forms)| {
+                let each = if key[0] < 0x80 { vec![key] } else { case_spellings(&key) };
+                each.into_iter().map(move |s| (s, forms.clone()))
+            })
+            .collect();
         spellings.sort_by_key(|(s, _)| (s[0] >= 0x80, std::cmp::Reverse(s.len())));
         let group_of = |s: &[u8]| (s[0] >= 0x80, s.len().min(FINGERPRINT));
         let by_kind = spellings.chunk_by(|a, b| group_of(&a.0) == group_of(&b.0));
         for group in by_kind.flat_map(|same| same.chunks(GROUP)) {
+            let (group, prefixes) = prefixes_first(group);
+            #[cfg(test)]
+            if group[0].0[0] < 0x80 {
+                lits.folded_prefixes += prefixes;
+            }
+            #[cfg(not(test))]
+            let _ = prefixes;
             let search = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(group.iter().map(|(s, _)| s))
@@ -212,14 +234,66 @@ impl Literals {
     }
 }
 
-/// Fills `folded` with `text`, bit 0x20 set in every byte (ASCII letters in lower case), and
-/// says whether `text` is all ASCII: one pass for both.
+/// A group's spellings (longest first) in the order Teddy is to number them: the first of
+/// each prefix Teddy tells apart (the low nibbles of its fingerprint's bytes, the same in
+/// either case), then the rest; and how many prefixes there are. Teddy puts a spelling with a
+/// prefix it has not seen in bucket `7 - id % 8` (`15 - id % 16` in its fat variant), taking
+/// spellings longest first, and one with a prefix it has seen in that prefix's bucket:
+/// numbered so, up to eight prefixes get a bucket each, and no bucket's masks match the bytes
+/// of two anchors crossed. (Only the search's speed depends on this, never what it finds.)
+fn prefixes_first(group: &[Spelling]) -> (Vec<Spelling>, usize) {
+    let prefix = |s: &[u8]| s.iter().take(FINGERPRINT).map(|b| b & 0x0F).collect::<Vec<u8>>();
+    let mut seen = std::collections::BTreeSet::new();
+    let (firsts, others): (Vec<_>, Vec<_>) = group.iter().cloned().partition(|(s, _)| seen.insert(prefix(s)));
+    (firsts.into_iter().chain(others).collect(), seen.len())
+}
+
+#[cfg(test)]
+impl Literals {
+    pub(super) fn folded_prefixes(&self) -> usize {
+        self.folded_prefixes
+    }
+}
+
+/// A byte as the ASCII-led anchors are searched for it: an ASCII letter in lower case (bit
+/// 0x20 set, as in every other ASCII byte), a hyphen as a space, and a byte that is not ASCII
+/// or is a backslash as 0xFF, so that `cc by` and `cc-by`, and every separator written as
+/// UTF-8 or as an escape, meet in one anchor (the check of the forms tells them apart).
+/// Written as masks, without branches, for `fold_into`'s vector loop.
+#[inline(always)]
+fn fold_byte(b: u8) -> u8 {
+    let lower = b | 0x20;
+    let mask = |yes: bool| u8::from(yes).wrapping_neg();
+    let other = mask(b >= 0x80) | mask(b == b'\\');
+    // `-` (0x2D) and ` ` (0x20) differ in the bits 0x0D.
+    (lower ^ (mask(lower == b'-') & 0x0D)) | other
+}
+
+/// Fills `folded` with `text` folded (`fold_byte`), and says whether `text` is all ASCII: one
+/// pass for both, 32 bytes a step where the CPU has AVX2 (with SSE2's 16 the fold cost more
+/// than the search it spares).
 fn fold_into(text: &[u8], folded: &mut Vec<u8>) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        /// # Safety
+        /// The CPU must have AVX2.
+        #[target_feature(enable = "avx2")]
+        unsafe fn wide(text: &[u8], folded: &mut Vec<u8>) -> bool {
+            fold_loop(text, folded)
+        }
+        // SAFETY: the CPU has AVX2.
+        return unsafe { wide(text, folded) };
+    }
+    fold_loop(text, folded)
+}
+
+#[inline(always)]
+fn fold_loop(text: &[u8], folded: &mut Vec<u8>) -> bool {
     folded.clear();
     let mut high = 0u8;
     folded.extend(text.iter().map(|&b| {
         high |= b;
-        b | 0x20
+        fold_byte(b)
     }));
     high < 0x80
 }
@@ -242,10 +316,10 @@ fn case_spellings(anchor: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// `bytes` with bit 0x20 set in each: ASCII letters lower-cased, so a case-sensitive search
-/// of the result is a case-insensitive one of `bytes` (that also finds what differs from a
-/// spelling only in that bit elsewhere, `|` for `\\`: the check of the form sorts it out).
-fn set_0x20(bytes: &[u8]) -> Vec<u8> {
+/// `bytes` folded (`fold_byte`): a case-sensitive search of the result is a case-insensitive
+/// one of `bytes` that also finds what differs from a spelling in what the fold merges (`-`
+/// for ` `, one separator for another): the check of the forms sorts it out.
+fn folded(bytes: &[u8]) -> Vec<u8> {
     let mut folded = Vec::with_capacity(bytes.len());
     fold_into(bytes, &mut folded);
     folded
@@ -255,7 +329,7 @@ fn set_0x20(bytes: &[u8]) -> Vec<u8> {
 const KEEP_FOLDED: usize = 4 << 20;
 
 thread_local! {
-    /// The text with bit 0x20 set, reused from one search to the next.
+    /// The folded text, reused from one search to the next.
     static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -333,10 +407,12 @@ mod tests {
     }
 
     #[test]
-    fn anchors_that_meet_once_bit_0x20_is_set_are_each_checked() {
-        // `cc\\` and `cc|` are one anchor in the search; each form is found only as written.
-        let forms = [("cc\\u00a0by", 0), ("cc|x", 1), ("(c)", 2)];
-        assert_eq!(found(&forms, r"CC\u00A0BY cc|x CC|U00A0BY cc\x (C)"), [(0, 0), (11, 1), (32, 2)]);
+    fn anchors_that_meet_once_folded_are_each_checked() {
+        // `cc-` and `cc `, and `cc` before a backslash or a non-ASCII byte, are one anchor each
+        // in the search; each form is found only as written.
+        let forms = [("cc\\u00a0by", 0), ("cc-by", 1), ("cc\u{2014}by", 2), ("(c)", 3)];
+        let text = "CC\\u00A0BY cc by cc-by CC\u{2014}BY cc\\u2014by (C) cc\u{a0}by cc|u00a0by";
+        assert_eq!(found(&forms, text), [(0, 0), (17, 1), (23, 2), (42, 3)]);
         // A non-ASCII-led anchor with a letter in it is found in either case too.
         assert_eq!(found(&[("éd", 0)], "éD éd ÉD"), [(0, 0), (4, 0)]);
         // Bytes that bit 0x20 changes but case does not (`\x08` to `(`, `\x09` to `)`).
@@ -344,18 +420,43 @@ mod tests {
     }
 
     #[test]
-    fn anchors_are_five_bytes_cut_after_a_non_ascii_byte_and_never_below_the_fingerprint() {
+    fn anchors_are_five_bytes_cut_after_a_byte_folded_to_0xff_and_never_below_the_fingerprint() {
         let anchor = |form: &str| form.as_bytes()[..anchor_len(form.as_bytes())].to_vec();
         assert_eq!(anchor("copyright"), b"copyr");
-        assert_eq!(anchor("cc\\u00a0by"), b"cc\\u0");
+        assert_eq!(anchor("cc\\u00a0by"), b"cc\\");
+        assert_eq!(anchor("(c\\uff09"), b"(c\\");
         assert_eq!(anchor("(c)"), b"(c)");
         assert_eq!(anchor("cc0"), b"cc0");
         // Every separator of `cc by` and bracket of `(c)` that is not ASCII shares an anchor.
         assert_eq!(anchor("cc\u{a0}by"), b"cc\xc2");
         assert_eq!(anchor("cc—by"), anchor("cc―by"));
         assert_eq!(anchor("(c）"), b"(c\xef");
+        // Folded, the brackets meet, as do `cc by` and `cc-by`, and the other separators.
+        assert_eq!(folded(&anchor("(c）")), b"(c\xff");
+        assert_eq!(folded(&anchor("(C\\uFF09")), b"(c\xff");
+        assert_eq!(folded(&anchor("CC-BY")), b"cc by");
+        for form in ["cc\u{a0}by", "cc—by", "cc\\u3000by"] {
+            assert_eq!(folded(&anchor(form)), b"cc\xff", "{form}");
+        }
         assert_eq!(anchor("版權所有"), "版".as_bytes());
         assert_eq!(anchor("©"), "©".as_bytes());
+    }
+
+    /// The vector loop folds as `fold_byte` does, byte by byte, and tells ASCII text apart.
+    #[test]
+    fn the_fold_is_the_same_at_any_width() {
+        let text: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let mut folded = Vec::new();
+        assert!(!fold_into(&text, &mut folded));
+        assert_eq!(folded, text.iter().map(|&b| fold_byte(b)).collect::<Vec<u8>>());
+        assert_eq!(fold_byte(b'A'), b'a');
+        assert_eq!(fold_byte(b'-'), b' ');
+        assert_eq!(fold_byte(b'\\'), 0xFF);
+        assert_eq!(fold_byte(0x80), 0xFF);
+        assert_eq!(fold_byte(b'|'), b'|');
+        let ascii: Vec<u8> = (0..0x80u8).cycle().take(999).collect();
+        assert!(fold_into(&ascii, &mut folded));
+        assert_eq!(folded.len(), 999);
     }
 
     #[test]

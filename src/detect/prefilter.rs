@@ -688,6 +688,15 @@ pub fn json_escaped(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The built-in ASCII-led anchors fit Teddy's buckets one prefix each (see `ASCII_BUCKETS`):
+    /// a new literal that breaks this costs the search on every byte of English text.
+    #[test]
+    fn the_builtin_ascii_anchors_take_a_bucket_each() {
+        let engine = crate::detect::Engine::builtin().unwrap();
+        let prefixes = engine.prefilter().literals.folded_prefixes();
+        assert!((1..=super::super::literals::ASCII_BUCKETS).contains(&prefixes), "{prefixes} prefixes");
+    }
+
     fn spec(literals: &[&str], digits: Option<usize>, gap: bool) -> PrefilterSpec {
         let literals = literals.iter().map(|s| s.to_string()).collect();
         PrefilterSpec { literals, digits, digit_gap: gap, after_letter: false, digit_lengths: Vec::new() }
