@@ -510,7 +510,7 @@ mod tests {
             // continues, are fed to the pass.
             (r#""call 9123 4567""#, true),
             (r#""call 9123-4567.""#, true),
-            (r#""call 91234567""#, true),
+            (r#""call 91\u0032\u00334567""#, true),
             (r#""call 9123４５６７""#, true),
             (r#""dates 2019-01-01 and 09 30""#, false),
         ] {
