@@ -156,8 +156,9 @@ impl Skim<'_, '_> {
     /// numbers (`09:30`, `1,024`, `2023.`) that no digit rule can flag: where the pass is idle
     /// and what follows ends the run for good, they are stepped over without feeding the
     /// pass, which would count them, flag nothing and be idle again (8M of the skim's 102M
-    /// instructions on 1,000 files of mixed prose went to such runs). Otherwise they are fed, and if what
-    /// follows ends the run, the pass is reset at once and the plain-ASCII loop reads on.
+    /// instructions on 1,000 files of mixed prose went to such runs). Otherwise they are fed,
+    /// and if what follows ends the run, the pass is reset at once and the plain-ASCII loop
+    /// reads on.
     #[inline(always)]
     fn string_digits(&mut self) {
         let len = self.digits_at(self.s.len());
