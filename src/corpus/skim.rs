@@ -162,7 +162,7 @@ impl Skim<'_, '_> {
     #[inline(always)]
     fn string_digits(&mut self) {
         let len = self.digits_at(self.s.len());
-        let settled = self.settled_at(self.i + len);
+        let settled = ascii::settles(self.s, self.i + len);
         if settled && self.chars.passes_over(len) {
             self.i += len;
             return;
@@ -170,21 +170,6 @@ impl Skim<'_, '_> {
         self.feed_digits(len);
         if settled {
             self.chars.reset();
-        }
-    }
-
-    /// Whether what follows a digit run at `at` ends it for good. An ASCII byte other than a
-    /// digit, a backslash, a space or a dash does (`plain_ascii` would reset); so does a space
-    /// or a dash followed by one (the one gap a run allows, then nothing that continues it). An
-    /// escape or a non-ASCII character (a full-width digit, an ideographic space) is left to
-    /// the pass.
-    #[inline(always)]
-    fn settled_at(&self, at: usize) -> bool {
-        let ends = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !b.is_ascii_digit() && b != b'\\');
-        let rest = &self.s[at..];
-        match rest.first() {
-            Some(b' ' | b'-') => ends(rest.get(1)),
-            next => ends(next),
         }
     }
 
@@ -343,7 +328,7 @@ impl Skim<'_, '_> {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: the caller's promise.
                 let (end, letters) = if WIDE {
-                    unsafe { ascii::json_run_avx2(self.s, self.i) }
+                    unsafe { ascii::json_run_avx2(self.s, self.i, if count { self.chars.short_run() } else { 0 }) }
                 } else {
                     ascii::run(self.s, self.i, Stop::JsonString)
                 };

@@ -355,7 +355,13 @@ impl<'p> CharTracker<'p> {
     /// may then step over them, and the pass stays idle as it would have been after them.
     #[inline]
     pub fn passes_over(&self, len: usize) -> bool {
-        self.is_idle() && len < self.prefilter.min_plain
+        self.is_idle() && len < self.short_run()
+    }
+
+    /// The length from which a digit run on its own may flag (`passes_over`).
+    #[inline]
+    pub fn short_run(&self) -> usize {
+        self.prefilter.min_plain
     }
 
     /// Forgets the run under way (a value ended).
