@@ -8,7 +8,7 @@
 #   JSONL_MIB=1024 CSV_MIB=256 MANY_MIB=256 FILES=20000 RUNS=3 benches/compare.sh
 #
 # Corpora are generated once (cargo run --release --example gen_corpus) and reused. Times are
-# the best of RUNS runs with a warm page cache, the tools alternated run by run. ripgrep is
+# the best of RUNS runs, each from a warm page cache, the tools alternated run by run. ripgrep is
 # installed with `cargo install ripgrep` if it is not on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,21 +56,28 @@ steal_and_total() { awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; print $9, t}'
 
 bytes_of() { du -sb "$1" | cut -f1; }
 
+# Reads a corpus into the page cache. This VM's kernel pages out file pages it has not seen
+# used for a while (seen: 10 MB of the 1 GiB file within 20 s), so each timed run is preceded
+# by one: every run starts from a warm cache, whichever tool ran last.
+warm() { if [ -d "$1" ]; then find "$1" -type f -exec cat {} + >/dev/null; else cat "$1" >/dev/null; fi; }
+
 # Each run times ripgrep, govscan and govscan on one thread back to back, so the three meet
 # the same machine: on a shared VM its speed changes from minute to minute (steal% is the
 # share of CPU time the hypervisor gave elsewhere while a corpus was measured).
 printf '%-28s %10s %10s %10s %7s %12s %10s %7s\n' corpus MB rg_MB/s gov_MB/s ratio gov_peak_MiB 1→${CORES}thr steal%
 for corpus in "$JSONL" "$CSV" "$MANY"; do
   mb=$(awk "BEGIN{printf \"%.0f\", $(bytes_of "$corpus") / 1e6}")
-  cat "$corpus" >/dev/null 2>&1 || find "$corpus" -type f -exec cat {} + >/dev/null
   rg_s="" gov_s="" one_s="" gov_kib=""
   read -r steal0 total0 < <(steal_and_total)
   for _ in $(seq "$RUNS"); do
+    warm "$corpus"
     read -r t _ < <(timed rg --no-unicode -a --count-matches "${RG_PATTERNS[@]}" "$corpus")
     rg_s=$(min "$rg_s" "$t")
+    warm "$corpus"
     read -r t kib < <(timed "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet)
     [ "$(min "$gov_s" "$t")" = "$t" ] && gov_kib=$kib
     gov_s=$(min "$gov_s" "$t")
+    warm "$corpus"
     read -r t _ < <(timed "$GOVSCAN" scan "$corpus" --out "$WORK/report" --quiet -j 1)
     one_s=$(min "$one_s" "$t")
   done
