@@ -8,8 +8,8 @@ use crate::corpus::blocks::{count_lines, split_lines, tiles, LineBlocks};
 use crate::corpus::digest::{self, Digest, Pieces};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
-use crate::corpus::script::{ClassCounts, ScriptCounts};
-use crate::corpus::skim::{skim_json, skimmed_lines};
+use crate::corpus::script::ScriptCounts;
+use crate::corpus::skim::{skim_json_into, skimmed_lines, SkimCounts};
 use crate::corpus::{parquet, Entry, Format};
 use crate::detect::{ContextScope, DetectorSet, Engine, FieldName, Match};
 use crate::finding::Finding;
@@ -722,8 +722,9 @@ impl<'a> Scanner<'a> {
         let prefilter = self.engine.prefilter();
         // A line's findings wait here until the whole line has parsed as JSON.
         let mut found = Collected::default();
-        // Skimmed lines' escapes, by class (turned into script counts once, at the end).
-        let mut escaped = ClassCounts::default();
+        // The letters of the lines the skims settled: the tile's skims, and the line's own
+        // where that of the tile's gave up.
+        let (mut counts, mut alone_counts) = (SkimCounts::default(), SkimCounts::default());
         let mut tile_hits = Vec::new();
         // Lines of the tiles before.
         let mut lines_before = 0;
@@ -740,8 +741,8 @@ impl<'a> Scanner<'a> {
             tile_hits.sort_unstable_by_key(|h| h.pos);
             let mut hits = tile_hits.iter().copied().peekable();
             let mut line_start = 0;
-            let lines = skimmed_lines(bytes, prefilter, res.invalid_utf8 == 0);
-            for (index, (line, skimmed)) in lines.enumerate() {
+            let lines = skimmed_lines(bytes, prefilter, res.invalid_utf8 == 0, &mut counts);
+            for (index, (line, flagged)) in lines.enumerate() {
                 // Every line but the last ends at a newline; counting them here spares a pass
                 // over the block (5% of a JSONL scan).
                 res.newlines = lines_before + index as u64;
@@ -757,15 +758,18 @@ impl<'a> Scanner<'a> {
                     continue;
                 }
                 let valid_utf8 = res.invalid_utf8 == 0 || std::str::from_utf8(trimmed).is_ok();
-                match skimmed.or_else(|| skim_json(trimmed, prefilter)).filter(|_| valid_utf8) {
+                // A settled line's letters are counted (the skim and the parser count alike).
+                let flagged = match flagged {
+                    None if valid_utf8 => skim_json_into(trimmed, prefilter, &mut alone_counts),
+                    flagged => flagged,
+                };
+                match flagged {
                     // Most records hold no candidate: checked and counted without parsing.
-                    Some(skimmed) if only.union(skimmed.flagged).is_empty() => {
+                    Some(flagged) if only.union(flagged).is_empty() => {
                         res.records += 1;
-                        res.found.scripts.add(&skimmed.scripts);
-                        escaped.merge(&skimmed.escaped);
                         continue;
                     }
-                    Some(skimmed) => only = only.union(skimmed.flagged),
+                    Some(flagged) => only = only.union(flagged),
                     None => only = only.union(prefilter.char_detectors(line)),
                 }
                 found.findings.clear();
@@ -784,7 +788,9 @@ impl<'a> Scanner<'a> {
                     Ok(()) => {
                         res.records += 1;
                         res.found.findings.append(&mut found.findings);
-                        res.found.scripts.add(&found.scripts);
+                        if flagged.is_none() {
+                            res.found.scripts.add(&found.scripts);
+                        }
                     }
                     Err(_) => {
                         // A pretty-printed .json document has many lines that are not JSON alone;
@@ -798,7 +804,8 @@ impl<'a> Scanner<'a> {
             }
             lines_before = res.newlines + 1;
         }
-        res.found.scripts.add(&escaped.scripts());
+        res.found.scripts.add(&counts.scripts());
+        res.found.scripts.add(&alone_counts.scripts());
         res
     }
 

@@ -187,6 +187,7 @@ impl ClassCounts {
 /// class after another, mostly the same one, and `ClassCounts::add` in memory made each add
 /// wait for the last one's store (a third of the escape loop's time); byte lanes add with no
 /// such wait, and are moved into `ClassCounts` before they can overflow.
+#[derive(Clone, Copy)]
 pub struct ClassTally {
     #[cfg(target_arch = "x86_64")]
     lanes: std::arch::x86_64::__m128i,
