@@ -9,7 +9,7 @@ use crate::corpus::digest::{self, Digest, Pieces};
 use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
 use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
 use crate::corpus::script::ScriptCounts;
-use crate::corpus::skim::{skim_json_into, skimmed_lines, SkimCounts};
+use crate::corpus::skim::{skim_json, skimmed_lines, SkimCounts};
 use crate::corpus::{parquet, Entry, Format};
 use crate::detect::{ContextScope, DetectorSet, Engine, FieldName, Match};
 use crate::finding::Finding;
@@ -722,9 +722,8 @@ impl<'a> Scanner<'a> {
         let prefilter = self.engine.prefilter();
         // A line's findings wait here until the whole line has parsed as JSON.
         let mut found = Collected::default();
-        // The letters of the lines the skims settled: the tile's skims, and the line's own
-        // where that of the tile's gave up.
-        let (mut counts, mut alone_counts) = (SkimCounts::default(), SkimCounts::default());
+        // The letters of the lines the tile's skims settled.
+        let mut counts = SkimCounts::default();
         let mut tile_hits = Vec::new();
         // Lines of the tiles before.
         let mut lines_before = 0;
@@ -758,9 +757,13 @@ impl<'a> Scanner<'a> {
                     continue;
                 }
                 let valid_utf8 = res.invalid_utf8 == 0 || std::str::from_utf8(trimmed).is_ok();
-                // A settled line's letters are counted (the skim and the parser count alike).
+                // A settled line's letters are counted (the skim and the parser count alike):
+                // by the tile's skim, or here by the line's own where the tile's gave up.
                 let flagged = match flagged {
-                    None if valid_utf8 => skim_json_into(trimmed, prefilter, &mut alone_counts),
+                    None if valid_utf8 => skim_json(trimmed, prefilter).map(|alone| {
+                        res.found.scripts.add(&alone.letters());
+                        alone.flagged
+                    }),
                     flagged => flagged,
                 };
                 match flagged {
@@ -805,7 +808,6 @@ impl<'a> Scanner<'a> {
             lines_before = res.newlines + 1;
         }
         res.found.scripts.add(&counts.scripts());
-        res.found.scripts.add(&alone_counts.scripts());
         res
     }
 

@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Skimmed {
     /// The letters of the string values (not the keys), but for the runs of escapes in
-    /// `escaped`: a caller adds those up over many lines before turning them into counts.
+    /// `escaped` (`letters` adds them up).
     pub scripts: ScriptCounts,
     pub escaped: ClassCounts,
     /// What the prefilter's character pass flags in the values (digit runs, full-width letters,
@@ -27,19 +27,19 @@ pub struct Skimmed {
     pub flagged: DetectorSet,
 }
 
+impl Skimmed {
+    /// All the letters of the string values.
+    pub fn letters(&self) -> ScriptCounts {
+        let mut all = self.scripts;
+        all.add(&self.escaped.scripts());
+        all
+    }
+}
+
 /// `None` if `line` is not one valid JSON value or the skim is unsure. `line` must be valid
 /// UTF-8.
 pub fn skim_json(line: &[u8], prefilter: &Prefilter) -> Option<Skimmed> {
     skim_json_line(line, prefilter).filter(|&(_, len)| len == line.len()).map(|(skimmed, _)| skimmed)
-}
-
-/// `skim_json`, what the character pass flags in `line` returned and its letters added to
-/// `counts` if the skim settles it.
-pub fn skim_json_into(line: &[u8], prefilter: &Prefilter, counts: &mut SkimCounts) -> Option<DetectorSet> {
-    let mut mine = *counts;
-    let (flagged, len) = skim_line(line, prefilter, wide(), &mut mine)?;
-    (len == line.len()).then(|| *counts = mine)?;
-    Some(flagged)
 }
 
 /// Skims the line at the start of `text` (up to its first newline): `Some` with the line's
@@ -71,9 +71,7 @@ impl SkimCounts {
     /// All the letters counted.
     pub fn scripts(mut self) -> ScriptCounts {
         self.tally.move_into(&mut self.escaped);
-        let mut all = self.scripts;
-        all.add(&self.escaped.scripts());
-        all
+        Skimmed { scripts: self.scripts, escaped: self.escaped, flagged: DetectorSet::EMPTY }.letters()
     }
 }
 
@@ -487,18 +485,12 @@ mod tests {
     /// must agree.
     fn skim(line: &[u8]) -> Option<ScriptCounts> {
         thread_local!(static ENGINE: Engine = Engine::builtin().unwrap());
-        let skimmed = ENGINE.with(|e| skim_json(line, e.prefilter())).map(|s| (s.flagged, all_letters(&s)));
+        let skimmed = ENGINE.with(|e| skim_json(line, e.prefilter())).map(|s| (s.flagged, s.letters()));
         let mut counts = SkimCounts::default();
         let narrow = ENGINE.with(|e| skim_line(line, e.prefilter(), false, &mut counts));
         let narrow = narrow.filter(|&(_, len)| len == line.len()).map(|(flagged, _)| (flagged, counts.scripts()));
         assert_eq!(skimmed, narrow, "{line:?}");
         skimmed.map(|(_, scripts)| scripts)
-    }
-
-    fn all_letters(s: &Skimmed) -> ScriptCounts {
-        let mut scripts = s.scripts;
-        scripts.add(&s.escaped.scripts());
-        scripts
     }
 
     /// What the full parse says: valid or not, and the letters of the values it reports.
@@ -690,7 +682,7 @@ mod tests {
                 if flagged.is_some() {
                     let alone = skim_json(line.trim_ascii(), p);
                     prop_assert_eq!(flagged, alone.map(|s| s.flagged), "{:?}", line);
-                    letters.add(&all_letters(&alone.unwrap()));
+                    letters.add(&alone.unwrap().letters());
                 }
             }
             prop_assert_eq!(counts.scripts(), letters);
