@@ -483,16 +483,14 @@ fn transcode(inner: Box<dyn Read + Send>, encoding: &'static encoding_rs::Encodi
 /// Why the start of a file's content says it is not text, if it does.
 pub fn binary_reason(head: &[u8]) -> Option<String> {
     let head = &head[..head.len().min(8192)];
-    if let Some(i) = memchr::memchr(0, head) {
+    let (low, nul) = super::ascii::control_bytes(head);
+    if let Some(i) = nul.then(|| memchr::memchr(0, head)).flatten() {
         let zeros_alternate = head.len() >= 16 && head.iter().skip(i % 2).step_by(2).take(64).all(|&b| b == 0);
         let hint = if zeros_alternate { "; UTF-16 without a byte-order mark?" } else { "" };
         return Some(format!("binary content (NUL byte at offset {i}{hint})"));
     }
-    // Text has few bytes below 0x20 (its line ends): a count the compiler vectorises settles
-    // most files before the exact count.
-    // (Counted in bytes per chunk of 224, so the additions stay eight bits wide and the
-    // chunks are whole vectors: a chunk of 255 left 31 bytes to a scalar loop.)
-    let low: usize = head.chunks(224).map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b < 0x20)))).sum();
+    // Text has few bytes below 0x20 (its line ends): their count settles most files before
+    // the exact count of control bytes.
     if low * 10 <= head.len() {
         return None;
     }
