@@ -65,6 +65,11 @@ impl FirstPaths {
         }
     }
 
+    /// Where the list is in memory, to prefetch it.
+    pub fn as_ptr(&self) -> *const String {
+        self.0.as_ptr()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &String> {
         self.0.iter()
     }

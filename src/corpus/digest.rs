@@ -25,7 +25,7 @@ pub struct ContentHash(u128);
 impl ContentHash {
     /// The 32 hex digits, by hand: `{:032x}` through `core::fmt` took a quarter of the time of
     /// writing a summary of 20,000 files, whose map has a hash per file.
-    fn digits(self) -> [u8; 32] {
+    pub fn digits(self) -> [u8; 32] {
         let mut out = [0u8; 32];
         for (i, d) in out.iter_mut().enumerate() {
             *d = b"0123456789abcdef"[(self.0 >> (124 - 4 * i) & 0xF) as usize];

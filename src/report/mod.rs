@@ -4,5 +4,6 @@
 pub mod datasheet;
 pub mod findings;
 pub mod sarif;
+pub mod summary_json;
 
 pub use findings::{FindingsFormat, FindingsSink, WriteError};
