@@ -49,9 +49,7 @@ pub fn skim_json(line: &[u8], prefilter: &Prefilter) -> Option<Skimmed> {
 pub fn skim_json_line(text: &[u8], prefilter: &Prefilter) -> Option<(Skimmed, usize)> {
     let mut counts = SkimCounts::default();
     let (flagged, len) = skim_line(text, prefilter, wide(), &mut counts)?;
-    let SkimCounts { scripts, mut escaped, mut tally } = counts;
-    tally.move_into(&mut escaped);
-    Some((Skimmed { scripts, escaped, flagged }, len))
+    Some((counts.skimmed(flagged), len))
 }
 
 /// The letters of the string values of skimmed lines, added up line after line: a line's
@@ -69,9 +67,14 @@ pub struct SkimCounts {
 
 impl SkimCounts {
     /// All the letters counted.
-    pub fn scripts(mut self) -> ScriptCounts {
+    pub fn scripts(self) -> ScriptCounts {
+        self.skimmed(DetectorSet::EMPTY).letters()
+    }
+
+    /// The counts, the tally moved out, with what was `flagged`.
+    fn skimmed(mut self, flagged: DetectorSet) -> Skimmed {
         self.tally.move_into(&mut self.escaped);
-        Skimmed { scripts: self.scripts, escaped: self.escaped, flagged: DetectorSet::EMPTY }.letters()
+        Skimmed { scripts: self.scripts, escaped: self.escaped, flagged }
     }
 }
 

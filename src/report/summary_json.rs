@@ -25,7 +25,15 @@ pub fn write(summary: &mut Summary, out: impl Write) -> io::Result<()> {
     out.write_all(b"\"content\": ")?;
     if summary.content.is_empty() {
         out.write_all(b"{}")?;
+    } else {
+        write_groups(summary, &mut out)?;
     }
+    out.write_all(b"\n}\n")?;
+    out.flush()
+}
+
+/// The content groups as an object at the second level of indentation (there is one).
+fn write_groups(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
     let mut text = Vec::new();
     // The groups are visited in hash order, which is no order in memory, and each read waited on
     // two cache misses, its list of paths and the path: both are asked for ahead of their turn
@@ -45,11 +53,7 @@ pub fn write(summary: &mut Summary, out: impl Write) -> io::Result<()> {
         write_group(group, &mut text);
         out.write_all(&text)?;
     }
-    if !summary.content.is_empty() {
-        out.write_all(b"\n  }")?;
-    }
-    out.write_all(b"\n}\n")?;
-    out.flush()
+    out.write_all(b"\n  }")
 }
 
 /// Asks the CPU to bring the memory at `p` into its cache.
@@ -72,18 +76,18 @@ fn write_group(group: &ContentGroup, text: &mut Vec<u8>) {
     text.extend_from_slice(b",\n      \"bytes\": ");
     text.extend_from_slice(number.format(group.bytes).as_bytes());
     text.extend_from_slice(b",\n      \"paths\": ");
-    let mut paths = group.paths.iter().peekable();
-    if paths.peek().is_none() {
-        text.extend_from_slice(b"[]");
-    }
-    let mut first = true;
-    for path in paths {
-        text.extend_from_slice(if first { b"[\n        " } else { b",\n        " });
-        first = false;
-        write_string(path, text);
-    }
-    if !first {
-        text.extend_from_slice(b"\n      ]");
+    let mut paths = group.paths.iter();
+    match paths.next() {
+        None => text.extend_from_slice(b"[]"),
+        Some(first) => {
+            text.extend_from_slice(b"[\n        ");
+            write_string(first, text);
+            for path in paths {
+                text.extend_from_slice(b",\n        ");
+                write_string(path, text);
+            }
+            text.extend_from_slice(b"\n      ]");
+        }
     }
     text.extend_from_slice(b"\n    }");
 }
