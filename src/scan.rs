@@ -404,6 +404,7 @@ impl<'a> Scanner<'a> {
         out: &mut FileOut,
         progress: &dyn Progress,
     ) -> Outcome {
+        let format = settle_format(format, bytes, stats);
         let outcome = match (binary_reason(bytes), format) {
             (Some(reason), _) => Outcome::Skipped(reason),
             (None, Format::Csv | Format::Tsv) => self.scan_table(path, Cursor::new(&bytes[..]), format, stats, out),
@@ -520,6 +521,7 @@ impl<'a> Scanner<'a> {
         if let Some(reason) = binary_reason(&head) {
             return Outcome::Skipped(reason);
         }
+        let format = settle_format(format, &head, stats);
         let outcome = if matches!(format, Format::Csv | Format::Tsv) {
             self.scan_table(path, reader, format, stats, out)
         } else {
@@ -883,6 +885,15 @@ fn deliver(summary: &mut Summary, sink: &mut dyn Sink, mut result: FileResult, m
     summary.end_file(&result.path, &result.status, tally);
     result.findings.clear();
     sink.file(&result);
+}
+
+/// The format `head` shows (`Format::settle`), written into the file's stats.
+fn settle_format(named: Format, head: &[u8], stats: &mut FileStats) -> Format {
+    let format = named.settle(head);
+    if format != named {
+        stats.format = format.name().to_string();
+    }
+    format
 }
 
 /// Characters in UTF-8 `bytes` (continuation bytes are not counted).

@@ -236,3 +236,42 @@ base = 0.9
     let a = govscan().args(["scan", "--patterns"]).arg(pats.path()).arg(corpus.path()).assert().code(2);
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("bad.toml"));
 }
+
+/// `text` as Python's `json.dumps` writes it: every non-ASCII character as a `\uXXXX` escape.
+fn python_escaped(text: &str) -> String {
+    text.encode_utf16().map(|u| if u < 0x80 { (u as u8 as char).to_string() } else { format!("\\u{u:04x}") }).collect()
+}
+
+#[test]
+fn json_lines_in_files_named_without_jsonl_are_read_as_records() {
+    // A full-width HKID behind `\u` escapes is found only if the escapes are decoded, which the
+    // plain-text path does not do.
+    let record = format!("{{\"id\": 7, \"text\": \"{}\"}}\n", python_escaped("身份證號碼：Ｃ６６８６６８（９）"));
+    let corpus = tempfile::tempdir().unwrap();
+    std::fs::write(corpus.path().join("shard-00000"), &record).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(record.as_bytes()).unwrap();
+    std::fs::write(corpus.path().join("shard-00001.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(corpus.path().join("notes.txt"), "{ a brace, then prose: Ｃ６６８６６８（９）\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    govscan().args(["scan", "-q", "--out"]).arg(out.path()).arg(corpus.path()).assert().code(0);
+    let mut found: Vec<String> = read_findings(out.path())
+        .iter()
+        .map(|f| {
+            let name = f["path"].as_str().unwrap().rsplit('/').next().unwrap();
+            format!("{name} {} {} {}", f["field"], f["detector"], f["masked"])
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "notes.txt null \"hkid\" \"C668***(*)\"",
+            "shard-00000 \"text\" \"hkid\" \"C668***(*)\"",
+            "shard-00001.gz \"text\" \"hkid\" \"C668***(*)\""
+        ]
+    );
+    let summary = read_json(&out.path().join("summary.json"));
+    assert_eq!(summary["formats"], serde_json::json!({"jsonl": 2, "text": 1}));
+    assert_eq!(summary["files"]["records"], 2);
+}

@@ -501,7 +501,8 @@ pub fn binary_reason(head: &[u8]) -> Option<String> {
     None
 }
 
-/// The kind of records a file holds, from its name (compression suffixes removed).
+/// The kind of records a file holds, from its name (compression suffixes removed), settled by
+/// its first line where the name says only "text" (`Format::settle`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -536,6 +537,18 @@ impl Format {
         }
     }
 
+    /// The format a file's first line shows, where its name says no more than text: a file whose
+    /// first line is a JSON object holds JSON Lines. Shards are often named `part-00001` or
+    /// `train.txt`; scanned as plain text, their `\uXXXX` escapes (Chinese text, full-width
+    /// digits) would stay undecoded and the findings in them would be lost.
+    pub fn settle(self, head: &[u8]) -> Format {
+        if matches!(self, Format::Text | Format::OtherText) && opens_with_json_object(head) {
+            Format::Jsonl
+        } else {
+            self
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
@@ -547,6 +560,27 @@ impl Format {
             Format::Parquet => "parquet",
             Format::OtherText => "other text",
         }
+    }
+}
+
+/// How much of a file's start `Format::settle` reads: enough for a long first record, bounded
+/// so that a file of blank lines or one huge line costs no more.
+const SETTLE_BYTES: usize = 64 * 1024;
+
+/// Whether the first line of `head` (after a byte-order mark and blank space) is a JSON object,
+/// or, where the line runs past the end of `head`, a valid start of one.
+fn opens_with_json_object(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let head = &head[..head.len().min(SETTLE_BYTES)];
+    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else { return false };
+    let rest = &head[start..];
+    if rest[0] != b'{' {
+        return false;
+    }
+    let line_end = memchr::memchr(b'\n', rest);
+    match serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..line_end.unwrap_or(rest.len())]) {
+        Ok(_) => true,
+        Err(e) => line_end.is_none() && e.classify() == serde_json::error::Category::Eof,
     }
 }
 
@@ -579,6 +613,40 @@ mod tests {
         assert_eq!(Format::of(Path::new("a/b.csv.zst.gz")), Format::Csv);
         assert_eq!(Format::of(Path::new("README.md")), Format::Markdown);
         assert_eq!(Format::of(Path::new("x.zst")), Format::OtherText);
+    }
+
+    #[test]
+    fn a_first_line_that_is_a_json_object_makes_text_jsonl() {
+        let jsonl = b"{\"text\": \"\\uff19\\uff11\"}\r\n{\"text\": 2}\n";
+        assert_eq!(Format::OtherText.settle(jsonl), Format::Jsonl);
+        assert_eq!(Format::Text.settle(jsonl), Format::Jsonl);
+        let padded = [&b"\xef\xbb\xbf\n  \n"[..], jsonl].concat();
+        assert_eq!(Format::OtherText.settle(&padded), Format::Jsonl);
+        // A first record longer than the head read: valid as far as it goes.
+        assert_eq!(Format::OtherText.settle(b"{\"text\": \"a long val"), Format::Jsonl);
+        // Names that say more than text are kept.
+        for named in [Format::Markdown, Format::Csv, Format::Json, Format::Jsonl] {
+            assert_eq!(named.settle(jsonl), named);
+        }
+    }
+
+    #[test]
+    fn text_that_only_looks_like_json_stays_text() {
+        for head in [
+            &b"plain prose, Tel 9123 4567\n{\"a\": 1}\n"[..],
+            b"{\n  \"pretty\": \"printed\"\n}\n",
+            b"{ not json }\n",
+            b"{\"a\": 1} trailing words\n",
+            b"{\"cut\": \"then the line ends\n",
+            b"[1, 2]\n",
+            b"42\n",
+            b"",
+            b"   \n\n",
+        ] {
+            assert_eq!(Format::OtherText.settle(head), Format::OtherText, "{}", String::from_utf8_lossy(head));
+        }
+        let far = [&b" ".repeat(SETTLE_BYTES)[..], b"{\"a\": 1}\n"].concat();
+        assert_eq!(Format::OtherText.settle(&far), Format::OtherText, "only the first 64 KiB are read");
     }
 
     #[test]
