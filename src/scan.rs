@@ -6,7 +6,9 @@
 use crate::cache::{Cache, Stamp};
 use crate::corpus::blocks::{count_lines, split_lines, tiles, LineBlocks};
 use crate::corpus::digest::{self, Digest, Pieces};
-use crate::corpus::open::{binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened};
+use crate::corpus::open::{
+    binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened, UTF8_BOM,
+};
 use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
 use crate::corpus::script::ScriptCounts;
 use crate::corpus::skim::{skim_json, skimmed_lines, SkimCounts};
@@ -754,7 +756,12 @@ impl<'a> Scanner<'a> {
                 while let Some(hit) = hits.next_if(|h| h.pos < line_start) {
                     only = only.union(hit.detectors);
                 }
-                let trimmed = line.trim_ascii();
+                let mut trimmed = line.trim_ascii();
+                if here == 0 {
+                    // A byte-order mark (Windows tools, Python's `utf-8-sig`) is not part of the
+                    // first record.
+                    trimmed = trimmed.strip_prefix(UTF8_BOM).unwrap_or(trimmed);
+                }
                 if trimmed.is_empty() {
                     continue;
                 }
@@ -1195,6 +1202,18 @@ mod tests {
         assert_eq!(located(&got.findings), want);
         let by_field = |f: &str| got.findings.iter().find(|x| x.field.as_deref() == Some(f)).unwrap().confidence;
         assert!(by_field("phone") > by_field("count"), "a field named phone is context");
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_spoil_the_first_record() {
+        let fx = Fixture::new();
+        let jsonl = "\u{feff}{\"text\": \"\\u96fb\\u8a71 9123 4567\"}\n{\"text\": \"\\ufeff is data here\"}\n";
+        for (name, bytes) in [("a.jsonl", jsonl.as_bytes().to_vec()), ("b.jsonl.gz", gzip(jsonl.as_bytes()))] {
+            let got = fx.scan(name, &bytes);
+            let FileStatus::Scanned(stats) = &got.status else { panic!("{name}: {:?}", got.status) };
+            assert_eq!((stats.records, stats.malformed_records), (2, 0), "{name}");
+            assert_eq!(located(&got.findings), [(1, Some(1), Some("text".into()), 7, 16, "hk_phone".into())], "{name}");
+        }
     }
 
     #[test]

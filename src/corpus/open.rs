@@ -122,6 +122,9 @@ pub fn detect_encoding(head: &[u8], complete: bool) -> TextEncoding {
 
 /// Whether `bytes` are valid UTF-8: valid text, the rule, is settled by simdutf8's SIMD check
 /// (std's validator takes several instructions per byte on Chinese text).
+/// UTF-8's byte-order mark, which some writers put before a file's text.
+pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 fn is_utf8(bytes: &[u8]) -> bool {
     simdutf8::basic::from_utf8(bytes).is_ok()
 }
@@ -570,7 +573,7 @@ const SETTLE_BYTES: usize = 64 * 1024;
 /// Whether the first line of `head` (after a byte-order mark and blank space) is a JSON object,
 /// or, where the line runs past the end of `head`, a valid start of one.
 fn opens_with_json_object(head: &[u8]) -> bool {
-    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     let head = &head[..head.len().min(SETTLE_BYTES)];
     let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else { return false };
     let rest = &head[start..];
