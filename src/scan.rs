@@ -9,7 +9,7 @@ use crate::corpus::digest::{self, Digest, Pieces};
 use crate::corpus::open::{
     binary_reason, invalid_utf8_bytes, open, peek_head, Bytes, Content, OpenLimits, Opened, UTF8_BOM,
 };
-use crate::corpus::records::{column_name, json_values, Batch, RowMeta, Table};
+use crate::corpus::records::{column_name, json_fragment_values, json_values, Batch, RowMeta, Table};
 use crate::corpus::script::ScriptCounts;
 use crate::corpus::skim::{skim_json, skimmed_lines, SkimCounts};
 use crate::corpus::{parquet, Entry, Format};
@@ -805,11 +805,18 @@ impl<'a> Scanner<'a> {
                         }
                     }
                     Err(_) => {
-                        // A pretty-printed .json document has many lines that are not JSON alone;
-                        // only a .jsonl line that does not parse is a malformed record.
-                        res.malformed += u64::from(format == Format::Jsonl);
                         let unit =
                             Unit { line: line_no, offset: here, record: None, field: None, name: FieldName::None };
+                        // A pretty-printed .json document has many lines that are not JSON alone;
+                        // most hold values of their own. Only a .jsonl line that does not parse
+                        // is a malformed record.
+                        if format == Format::Json && self.scan_fragment(path, trimmed, &unit, &mut matches, &mut found)
+                        {
+                            res.found.findings.append(&mut found.findings);
+                            res.found.scripts.add(&found.scripts);
+                            continue;
+                        }
+                        res.malformed += u64::from(format == Format::Jsonl);
                         self.scan_unit(path, line, ContextScope::Line, unit, only, &mut matches, &mut res.found);
                     }
                 }
@@ -840,6 +847,24 @@ impl<'a> Scanner<'a> {
         matches.clear();
         self.engine.scan_field_in(text, scope, unit.name, only, matches);
         self.emit(path, text, unit, matches, &mut out.findings);
+    }
+
+    /// Scans the values on a line of a pretty-printed JSON document (`json_fragment_values`)
+    /// into `out`, emptied first; false if the line holds none (`out` is then to be dropped).
+    fn scan_fragment(
+        &self,
+        path: &str,
+        line: &[u8],
+        unit: &Unit,
+        matches: &mut Vec<Match>,
+        out: &mut Collected,
+    ) -> bool {
+        out.findings.clear();
+        out.scripts = ScriptCounts::default();
+        json_fragment_values(line, &mut |field, name, text| {
+            let value = Unit { field: Some(field), name: FieldName::Name(name), ..*unit };
+            self.scan_cell(path, text.as_bytes(), value, matches, out);
+        })
     }
 
     /// Scans one cell or value that has no line of its own to prefilter.
@@ -1202,6 +1227,33 @@ mod tests {
         assert_eq!(located(&got.findings), want);
         let by_field = |f: &str| got.findings.iter().find(|x| x.field.as_deref() == Some(f)).unwrap().confidence;
         assert!(by_field("phone") > by_field("count"), "a field named phone is context");
+    }
+
+    #[test]
+    fn a_pretty_printed_json_document_is_scanned_value_by_value() {
+        // As Python's json.dump(records, f, indent=2) writes it: non-ASCII as escapes.
+        let doc = concat!(
+            "[\n  {\n    \"id\": 1,\n",
+            r#"    "text": "\u8eab\u4efd\u8b49\uff1a\uff23\uff16\uff16\uff18\uff16\uff16\uff18\uff08\uff19\uff09","#,
+            "\n    \"contact\": {\n",
+            r#"      "phone": "\u96fb\u8a71 9123 4567""#,
+            "\n    }\n  },\n  {\"text\": \"mail a.b@example.com\"}\n]\n"
+        );
+        let fx = Fixture::new();
+        let got = fx.scan("records.json", doc.as_bytes());
+        let FileStatus::Scanned(stats) = &got.status else { panic!("{:?}", got.status) };
+        // A line that is a whole object is a record, as in a .jsonl file.
+        assert_eq!((stats.records, stats.malformed_records), (1, 0));
+        let want: Vec<Located> = vec![
+            (4, None, Some("text".into()), 12, 42, "hkid".into()),
+            (6, None, Some("phone".into()), 7, 16, "hk_phone".into()),
+            (9, Some(9), Some("text".into()), 5, 20, "email".into()),
+        ];
+        assert_eq!(located(&got.findings), want);
+        // The same lines in a .jsonl file are malformed records, scanned as text: the escaped
+        // HKID stays hidden there.
+        let as_jsonl = fx.scan("records.jsonl", doc.as_bytes());
+        assert!(located(&as_jsonl.findings).iter().all(|f| f.5 != "hkid"));
     }
 
     #[test]

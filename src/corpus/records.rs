@@ -18,6 +18,44 @@ pub fn json_values(line: &[u8], f: &mut impl FnMut(&str, &str, &str)) -> Result<
     de.end()
 }
 
+/// The values on one line of a pretty-printed JSON document, which is not JSON alone:
+/// `"key": "value",`, `"value",` or `{"a": 1},` inside an array. They go to `f` as
+/// `json_values` gives them, with paths from the line (`key`, `$`). Python's `json.dump(...,
+/// indent=2)` writes every non-ASCII character as an escape, so a line scanned as plain text would
+/// hide them. False if the line holds no whole value (`{`, `},`, `"key": {`) or is not JSON; `f`
+/// may have been called before the line turned out not to parse.
+pub fn json_fragment_values(line: &[u8], f: &mut impl FnMut(&str, &str, &str)) -> bool {
+    let body = line.trim_ascii();
+    let body = body.strip_suffix(b",").unwrap_or(body);
+    if body.is_empty() {
+        return false;
+    }
+    if !starts_with_key(body) {
+        return json_values(body, f).is_ok();
+    }
+    let mut member = Vec::with_capacity(body.len() + 2);
+    member.push(b'{');
+    member.extend_from_slice(body);
+    member.push(b'}');
+    json_values(&member, f).is_ok()
+}
+
+/// Whether `text` opens with an object's key: a string, then a colon.
+fn starts_with_key(text: &[u8]) -> bool {
+    if text.first() != Some(&b'"') {
+        return false;
+    }
+    let mut i = 1;
+    while i < text.len() {
+        match text[i] {
+            b'\\' => i += 2,
+            b'"' => return text[i + 1..].trim_ascii_start().first() == Some(&b':'),
+            _ => i += 1,
+        }
+    }
+    false
+}
+
 struct Walker<'a, F> {
     path: &'a mut String,
     name: &'a str,
@@ -286,6 +324,32 @@ mod tests {
                 "key[0][1]|key|deep",
             ]
         );
+    }
+
+    fn fragment(line: &str) -> Option<Vec<String>> {
+        let mut got = Vec::new();
+        json_fragment_values(line.as_bytes(), &mut |path, name, text| got.push(format!("{path}|{name}|{text}")))
+            .then_some(got)
+    }
+
+    #[test]
+    fn lines_of_a_pretty_printed_document_give_their_values() {
+        let got = |l| fragment(l).unwrap();
+        assert_eq!(got(r#"    "text": "電話 9123 4567","#), ["text|text|電話 9123 4567"]);
+        assert_eq!(got(r#"  "phone": 91234567"#), ["phone|phone|91234567"]);
+        assert_eq!(got(r#"    "Ｃ６","#), ["$||Ｃ６"]);
+        assert_eq!(got(r#"  {"a": "x", "b": ["y"]},"#), ["a|a|x", "b[0]|b|y"]);
+        assert_eq!(got(r#"  "k\"e:y" : "v""#), [r#"k"e:y|k"e:y|v"#]);
+        assert_eq!(got("  true,"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn lines_that_hold_no_whole_value_are_not_fragments() {
+        for line in
+            ["{", "  },", "]", r#"  "contact": {"#, r#"  "a": "x", "b": {"#, "not json", r#""cut"#, r#""x", "y""#, ""]
+        {
+            assert_eq!(fragment(line), None, "{line}");
+        }
     }
 
     #[test]
