@@ -243,7 +243,7 @@ fn python_escaped(text: &str) -> String {
 }
 
 #[test]
-fn json_lines_in_files_named_without_jsonl_are_read_as_records() {
+fn json_in_files_named_without_a_json_extension_is_read_as_json() {
     // A full-width HKID behind `\u` escapes is found only if the escapes are decoded, which the
     // plain-text path does not do.
     let record = format!("{{\"id\": 7, \"text\": \"{}\"}}\n", python_escaped("身份證號碼：Ｃ６６８６６８（９）"));
@@ -252,6 +252,9 @@ fn json_lines_in_files_named_without_jsonl_are_read_as_records() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(record.as_bytes()).unwrap();
     std::fs::write(corpus.path().join("shard-00001.gz"), gz.finish().unwrap()).unwrap();
+    let pretty =
+        format!("[\n  {{\n    \"text\": \"{}\"\n  }}\n]\n", python_escaped("身份證號碼：Ｃ６６８６６８（９）"));
+    std::fs::write(corpus.path().join("export"), pretty).unwrap();
     std::fs::write(corpus.path().join("notes.txt"), "{ a brace, then prose: Ｃ６６８６６８（９）\n").unwrap();
     let out = tempfile::tempdir().unwrap();
     govscan().args(["scan", "-q", "--out"]).arg(out.path()).arg(corpus.path()).assert().code(0);
@@ -266,12 +269,13 @@ fn json_lines_in_files_named_without_jsonl_are_read_as_records() {
     assert_eq!(
         found,
         [
+            "export \"text\" \"hkid\" \"C668***(*)\"",
             "notes.txt null \"hkid\" \"C668***(*)\"",
             "shard-00000 \"text\" \"hkid\" \"C668***(*)\"",
             "shard-00001.gz \"text\" \"hkid\" \"C668***(*)\""
         ]
     );
     let summary = read_json(&out.path().join("summary.json"));
-    assert_eq!(summary["formats"], serde_json::json!({"jsonl": 2, "text": 1}));
+    assert_eq!(summary["formats"], serde_json::json!({"json": 1, "jsonl": 2, "text": 1}));
     assert_eq!(summary["files"]["records"], 2);
 }

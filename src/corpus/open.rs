@@ -540,13 +540,14 @@ impl Format {
         }
     }
 
-    /// The format a file's first line shows, where its name says no more than text: a file whose
-    /// first line is a JSON object holds JSON Lines. Shards are often named `part-00001` or
+    /// The format a file's start shows, where its name says no more than text: a file whose
+    /// first line is a JSON object holds JSON Lines, and one that opens as a JSON document (a
+    /// pretty-printed array of records) is JSON. Shards are often named `part-00001` or
     /// `train.txt`; scanned as plain text, their `\uXXXX` escapes (Chinese text, full-width
     /// digits) would stay undecoded and the findings in them would be lost.
     pub fn settle(self, head: &[u8]) -> Format {
-        if matches!(self, Format::Text | Format::OtherText) && opens_with_json_object(head) {
-            Format::Jsonl
+        if matches!(self, Format::Text | Format::OtherText) {
+            json_kind(head).unwrap_or(self)
         } else {
             self
         }
@@ -570,20 +571,27 @@ impl Format {
 /// so that a file of blank lines or one huge line costs no more.
 const SETTLE_BYTES: usize = 64 * 1024;
 
-/// Whether the first line of `head` (after a byte-order mark and blank space) is a JSON object,
-/// or, where the line runs past the end of `head`, a valid start of one.
-fn opens_with_json_object(head: &[u8]) -> bool {
+/// `Jsonl` if the first line of `head` (after a byte-order mark and blank space) is a JSON
+/// object, or where the line runs past the end of `head`, a valid start of one; `Json` if `head`
+/// is an object or array that spans lines, valid as far as it goes.
+fn json_kind(head: &[u8]) -> Option<Format> {
     let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     let head = &head[..head.len().min(SETTLE_BYTES)];
-    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else { return false };
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     let rest = &head[start..];
-    if rest[0] != b'{' {
-        return false;
+    if !matches!(rest[0], b'{' | b'[') {
+        return None;
     }
-    let line_end = memchr::memchr(b'\n', rest);
-    match serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..line_end.unwrap_or(rest.len())]) {
+    let valid_so_far = |text: &[u8]| match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
         Ok(_) => true,
-        Err(e) => line_end.is_none() && e.classify() == serde_json::error::Category::Eof,
+        Err(e) => e.classify() == serde_json::error::Category::Eof,
+    };
+    match memchr::memchr(b'\n', rest) {
+        Some(end) if rest[0] == b'{' && serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..end]).is_ok() => {
+            Some(Format::Jsonl)
+        }
+        Some(_) => valid_so_far(rest).then_some(Format::Json),
+        None => valid_so_far(rest).then_some(if rest[0] == b'{' { Format::Jsonl } else { Format::Json }),
     }
 }
 
@@ -634,14 +642,28 @@ mod tests {
     }
 
     #[test]
+    fn a_document_that_spans_lines_makes_text_json() {
+        for head in [
+            &b"[\n  {\n    \"text\": \"\\u96fb\\u8a71\"\n  }\n]\n"[..],
+            b"{\n  \"pretty\": \"printed\"\n}\n",
+            b"\n[{\"a\": 1},\n {\"a\": 2}]",
+            // Cut by the head read: valid as far as it goes.
+            b"[\n  {\n    \"text\": \"a long va",
+            b"[{\"a\": 1}, {\"a\": 2}]",
+        ] {
+            assert_eq!(Format::OtherText.settle(head), Format::Json, "{}", String::from_utf8_lossy(head));
+        }
+    }
+
+    #[test]
     fn text_that_only_looks_like_json_stays_text() {
         for head in [
             &b"plain prose, Tel 9123 4567\n{\"a\": 1}\n"[..],
-            b"{\n  \"pretty\": \"printed\"\n}\n",
+            b"{\n  pretty: \"but not JSON\"\n}\n",
+            b"[1] a citation, then prose\n",
             b"{ not json }\n",
             b"{\"a\": 1} trailing words\n",
             b"{\"cut\": \"then the line ends\n",
-            b"[1, 2]\n",
             b"42\n",
             b"",
             b"   \n\n",
