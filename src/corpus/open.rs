@@ -642,33 +642,27 @@ mod tests {
     }
 
     #[test]
-    fn a_document_that_spans_lines_makes_text_json() {
-        for head in [
-            &b"[\n  {\n    \"text\": \"\\u96fb\\u8a71\"\n  }\n]\n"[..],
-            b"{\n  \"pretty\": \"printed\"\n}\n",
-            b"\n[{\"a\": 1},\n {\"a\": 2}]",
-            // Cut by the head read: valid as far as it goes.
-            b"[\n  {\n    \"text\": \"a long va",
-            b"[{\"a\": 1}, {\"a\": 2}]",
+    fn text_is_json_only_if_it_opens_as_json() {
+        use Format::{Json, OtherText};
+        for (head, want) in [
+            // A document that spans lines (pretty-printed), valid as far as the head goes.
+            (&b"[\n  {\n    \"text\": \"\\u96fb\\u8a71\"\n  }\n]\n"[..], Json),
+            (b"{\n  \"pretty\": \"printed\"\n}\n", Json),
+            (b"\n[{\"a\": 1},\n {\"a\": 2}]", Json),
+            (b"[\n  {\n    \"text\": \"a long va", Json),
+            (b"[{\"a\": 1}, {\"a\": 2}]", Json),
+            // Text that only looks like JSON.
+            (b"plain prose, Tel 9123 4567\n{\"a\": 1}\n", OtherText),
+            (b"{\n  pretty: \"but not JSON\"\n}\n", OtherText),
+            (b"[1] a citation, then prose\n", OtherText),
+            (b"{ not json }\n", OtherText),
+            (b"{\"a\": 1} trailing words\n", OtherText),
+            (b"{\"cut\": \"then the line ends\n", OtherText),
+            (b"42\n", OtherText),
+            (b"", OtherText),
+            (b"   \n\n", OtherText),
         ] {
-            assert_eq!(Format::OtherText.settle(head), Format::Json, "{}", String::from_utf8_lossy(head));
-        }
-    }
-
-    #[test]
-    fn text_that_only_looks_like_json_stays_text() {
-        for head in [
-            &b"plain prose, Tel 9123 4567\n{\"a\": 1}\n"[..],
-            b"{\n  pretty: \"but not JSON\"\n}\n",
-            b"[1] a citation, then prose\n",
-            b"{ not json }\n",
-            b"{\"a\": 1} trailing words\n",
-            b"{\"cut\": \"then the line ends\n",
-            b"42\n",
-            b"",
-            b"   \n\n",
-        ] {
-            assert_eq!(Format::OtherText.settle(head), Format::OtherText, "{}", String::from_utf8_lossy(head));
+            assert_eq!(OtherText.settle(head), want, "{}", String::from_utf8_lossy(head));
         }
         let far = [&b" ".repeat(SETTLE_BYTES)[..], b"{\"a\": 1}\n"].concat();
         assert_eq!(Format::OtherText.settle(&far), Format::OtherText, "only the first 64 KiB are read");
