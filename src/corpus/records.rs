@@ -335,9 +335,9 @@ mod tests {
     #[test]
     fn lines_of_a_pretty_printed_document_give_their_values() {
         let got = |l| fragment(l).unwrap();
-        assert_eq!(got(r#"    "text": "電話 9123 4567","#), ["text|text|電話 9123 4567"]);
+        assert_eq!(got(r#"    "text": "\u96fb\u8a71 9123 4567","#), ["text|text|電話 9123 4567"]);
         assert_eq!(got(r#"  "phone": 91234567"#), ["phone|phone|91234567"]);
-        assert_eq!(got(r#"    "Ｃ６","#), ["$||Ｃ６"]);
+        assert_eq!(got(r#"    "\uff23\uff16","#), ["$||Ｃ６"]);
         assert_eq!(got(r#"  {"a": "x", "b": ["y"]},"#), ["a|a|x", "b[0]|b|y"]);
         assert_eq!(got(r#"  "k\"e:y" : "v""#), [r#"k"e:y|k"e:y|v"#]);
         assert_eq!(got("  true,"), Vec::<String>::new());
