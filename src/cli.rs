@@ -469,9 +469,12 @@ fn write_reports(
 }
 
 fn write_summary(path: &std::path::Path, summary: &mut Summary) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-    let out = std::fs::File::create(path).map_err(|e| fail(&e))?;
-    summary_json::write(summary, out).map_err(|e| fail(&e))
+    write_file(path, |out| summary_json::write(summary, out))
+}
+
+/// Creates `path` and fills it with `write`; an error says which file.
+fn write_file(path: &std::path::Path, write: impl FnOnce(std::fs::File) -> std::io::Result<()>) -> Result<(), String> {
+    std::fs::File::create(path).and_then(write).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn rebuild_datasheet(args: DatasheetArgs) -> Result<i32, String> {
@@ -531,11 +534,12 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 
 /// Writes `value` as indented JSON, streamed: a baseline holds a fingerprint for every finding.
 fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-    let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| fail(&e))?;
-    out.write_all(b"\n").and_then(|()| out.flush()).map_err(|e| fail(&e))
+    write_file(path, |file| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        serde_json::to_writer_pretty(&mut out, value)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    })
 }
 
 fn report_to_stderr(s: &Summary, findings: u64, started: Instant, args: &ScanArgs) {
