@@ -120,11 +120,11 @@ pub fn detect_encoding(head: &[u8], complete: bool) -> TextEncoding {
     encoding_of(head, complete, is_utf8(head))
 }
 
-/// Whether `bytes` are valid UTF-8: valid text, the rule, is settled by simdutf8's SIMD check
-/// (std's validator takes several instructions per byte on Chinese text).
 /// UTF-8's byte-order mark, which some writers put before a file's text.
 pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
+/// Whether `bytes` are valid UTF-8: valid text, the rule, is settled by simdutf8's SIMD check
+/// (std's validator takes several instructions per byte on Chinese text).
 fn is_utf8(bytes: &[u8]) -> bool {
     simdutf8::basic::from_utf8(bytes).is_ok()
 }
@@ -582,14 +582,13 @@ fn json_kind(head: &[u8]) -> Option<Format> {
     if !matches!(rest[0], b'{' | b'[') {
         return None;
     }
-    let valid_so_far = |text: &[u8]| match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
-        Ok(_) => true,
+    let parse = |text: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(text).map(drop);
+    let valid_so_far = |text: &[u8]| match parse(text) {
+        Ok(()) => true,
         Err(e) => e.classify() == serde_json::error::Category::Eof,
     };
     match memchr::memchr(b'\n', rest) {
-        Some(end) if rest[0] == b'{' && serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..end]).is_ok() => {
-            Some(Format::Jsonl)
-        }
+        Some(end) if rest[0] == b'{' && parse(&rest[..end]).is_ok() => Some(Format::Jsonl),
         Some(_) => valid_so_far(rest).then_some(Format::Json),
         None => valid_so_far(rest).then_some(if rest[0] == b'{' { Format::Jsonl } else { Format::Json }),
     }
